@@ -1,0 +1,1 @@
+"""GlowPOS: billing and checkout for clinics that sell prepaid treatment packages."""

@@ -1,0 +1,49 @@
+"""Request bodies of the REST API. Responses are the selectors' plain data."""
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from ninja import Schema
+
+Id = Annotated[int, Field(ge=1, le=2**53)]
+Paise = Annotated[int, Field(ge=1, le=10**13, description="Paise (₹1 = 100).")]
+
+
+class TokenIn(Schema):
+    username: Annotated[str, Field(min_length=1, max_length=150)]
+    password: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class ClientIn(Schema):
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    phone: Annotated[str, Field(min_length=1, max_length=30)]
+    email: Annotated[str, Field(max_length=254)] = ""
+
+
+class BillIn(Schema):
+    client_id: Id
+    branch_id: Id | None = None
+
+
+class LineIn(Schema):
+    type: Literal["service", "product", "package_sale", "redemption"]
+    service_id: Id | None = None
+    product_id: Id | None = None
+    plan_id: Id | None = None
+    package_id: Id | None = None
+    quantity: Annotated[int, Field(ge=1, le=100)] = 1
+
+
+class PaymentIn(Schema):
+    method: Literal["cash", "card", "upi", "credit"]
+    amount: Paise
+
+
+class CloseIn(Schema):
+    payments: Annotated[list[PaymentIn], Field(max_length=20)] = []
+
+
+class VoidIn(Schema):
+    reason: Annotated[str, Field(min_length=1, max_length=300)]

@@ -1,0 +1,175 @@
+"""REST API v1 (shared/API.md is the contract). Endpoints parse, call one service or
+selector, and return plain data; refusals are mapped to error bodies in api/errors.py."""
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import transaction
+from ninja import NinjaAPI, Query, Router
+from ninja.security import HttpBearer
+
+from glowpos.api import errors
+from glowpos.api.schemas import BillIn, ClientIn, CloseIn, Id, LineIn, TokenIn, VoidIn
+from glowpos.billing import selectors as bills
+from glowpos.billing import services as billing
+from glowpos.catalog import selectors as catalog
+from glowpos.catalog.selectors import rate_on
+from glowpos.clients import selectors as clients
+from glowpos.clients.services import create_client
+from glowpos.errors import ValidationFailed
+from glowpos.packages import services as packages
+from glowpos.packages.selectors import client_packages, package_data
+from glowpos.reports import selectors as reports
+from glowpos.tenancy import services as tenancy
+from glowpos.tenancy.models import StaffMember
+from django.utils import timezone
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request, token: str) -> StaffMember | None:
+        staff = tenancy.staff_for_token(token)
+        if staff is not None:
+            request.staff = staff
+        return staff
+
+
+api = NinjaAPI(
+    title="GlowPOS API", version="1", urls_namespace="api-v1", auth=BearerToken(),
+    openapi_url="/openapi.json", docs_url="/docs",
+)
+errors.install(api)
+
+
+def _address(request) -> str:
+    return request.META.get("REMOTE_ADDR", "")[:64]
+
+
+@api.post("/auth/token", auth=None, response={201: dict}, tags=["auth"])
+def token(request, payload: TokenIn):
+    key = tenancy.issue_token(username=payload.username, password=payload.password, address=_address(request))
+    return 201, {"token": key}
+
+
+@api.get("/services", tags=["catalog"])
+def list_services(request) -> list[dict]:
+    today = timezone.localdate()
+    business = request.staff.business
+    return [
+        {"id": s.id, "name": s.name, "sac": s.sac, "price": s.price,
+         "tax_rate_bp": rate_on(business=business, code=s.sac, on=today).rate_bp}
+        for s in catalog.services(business=business)
+    ]
+
+
+@api.get("/package-plans", tags=["catalog"])
+def list_plans(request) -> list[dict]:
+    return [
+        {"id": p.id, "code": p.code, "name": p.name, "kind": p.kind, "price": p.price,
+         "validity_days": p.validity_days,
+         "items": [{"service_id": i.service_id, "service_name": i.service.name, "units": i.units}
+                   for i in p.items.all()]}
+        for p in catalog.plans(business=request.staff.business)
+    ]
+
+
+def _client_data(client) -> dict:
+    return {"id": client.id, "name": client.name, "phone": client.phone, "email": client.email}
+
+
+@api.get("/clients", tags=["clients"])
+def search_clients(request, q: str = Query(..., min_length=1, max_length=100)) -> list[dict]:
+    return [_client_data(c) for c in clients.find_clients(business=request.staff.business, query=q)]
+
+
+@api.post("/clients", response={201: dict}, tags=["clients"])
+def add_client(request, payload: ClientIn):
+    client = create_client(by=request.staff, name=payload.name, phone=payload.phone, email=payload.email)
+    return 201, _client_data(client)
+
+
+@api.get("/clients/{client_id}", tags=["clients"])
+def client_detail(request, client_id: Id) -> dict:
+    client = clients.get_client(business=request.staff.business, client_id=client_id)
+    today = timezone.localdate()
+    return {**_client_data(client), "packages": [package_data(p, on=today) for p in client_packages(client=client)]}
+
+
+def _bill(request, bill_id: int) -> dict:
+    return bills.bill_data(bills.get_bill(business=request.staff.business, bill_id=bill_id))
+
+
+@api.post("/bills", response={201: dict}, tags=["bills"])
+def open_bill(request, payload: BillIn):
+    bill = billing.open_bill(client_id=payload.client_id, branch_id=payload.branch_id, by=request.staff)
+    return 201, bills.bill_data(bill)
+
+
+@api.get("/bills/{bill_id}", tags=["bills"])
+def get_bill(request, bill_id: Id) -> dict:
+    return _bill(request, bill_id)
+
+
+def _require(payload: LineIn, field: str) -> int:
+    value = getattr(payload, field)
+    if value is None:
+        raise ValidationFailed(f"{field}: required for a {payload.type} line.", fields={field: "Required."})
+    return value
+
+
+@api.post("/bills/{bill_id}/lines", response={201: dict}, tags=["bills"])
+def add_line(request, bill_id: Id, payload: LineIn):
+    by = request.staff
+    if payload.type == "service":
+        billing.add_service(bill_id=bill_id, service_id=_require(payload, "service_id"), quantity=payload.quantity, by=by)
+    elif payload.type == "product":
+        billing.add_product(bill_id=bill_id, product_id=_require(payload, "product_id"), quantity=payload.quantity, by=by)
+    elif payload.type == "package_sale":
+        billing.add_package_sale(bill_id=bill_id, plan_id=_require(payload, "plan_id"), by=by)
+    else:
+        packages.apply_package(bill_id=bill_id, package_id=_require(payload, "package_id"),
+                               service_id=_require(payload, "service_id"), by=by)
+    return 201, _bill(request, bill_id)
+
+
+@api.delete("/bills/{bill_id}/lines/{line_id}", tags=["bills"])
+def remove_line(request, bill_id: Id, line_id: Id) -> dict:
+    billing.remove_line(bill_id=bill_id, line_id=line_id, by=request.staff)
+    return _bill(request, bill_id)
+
+
+def document_data(document, request) -> dict:
+    snap = document.snapshot
+    return {
+        "id": document.id, "kind": document.kind, "number": document.number,
+        "date": document.date.isoformat(), "taxable": document.taxable, "cgst": document.cgst,
+        "sgst": document.sgst, "igst": document.igst, "round_off": document.round_off,
+        "total": document.total, "currency": "INR", "lines": snap["lines"],
+        "packages": snap.get("packages", []),
+    }
+
+
+@api.post("/bills/{bill_id}/close", tags=["bills"])
+def close_bill(request, bill_id: Id, payload: CloseIn) -> dict:
+    closed = billing.close_bill(
+        bill_id=bill_id, payments=[p.dict() for p in payload.payments],
+        idempotency_key=request.headers.get("Idempotency-Key"), by=request.staff,
+    )
+    return {
+        "bill": bills.bill_data(closed.bill),
+        "document": document_data(closed.document, request),
+        "receipt_url": request.build_absolute_uri(f"/r/{closed.document.receipt_token}"),
+    }
+
+
+@api.post("/bills/{bill_id}/void", tags=["bills"])
+def void_bill(request, bill_id: Id, payload: VoidIn) -> dict:
+    bill = billing.void_bill(bill_id=bill_id, reason=payload.reason, by=request.staff)
+    return bills.bill_data(bill)
+
+
+@api.get("/reports/deferred-revenue", tags=["reports"])
+def deferred_revenue(request, start: date = Query(..., alias="from"), end: date = Query(..., alias="to")) -> dict:
+    tenancy.require_role(request.staff, *tenancy.MANAGERS, action="see reports")
+    if end < start:
+        raise ValidationFailed("to: must not be before from.", fields={"to": "Before from."})
+    return {**reports.deferred_revenue(business=request.staff.business, start=start, end=end), "currency": "INR"}

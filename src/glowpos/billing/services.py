@@ -1,0 +1,419 @@
+"""The checkout: open a bill, add lines, close it (or void it). One transaction each.
+
+close_bill is the heart of the product. Inside one transaction it locks the bill and every
+entitlement it redeems, re-checks every rule, posts the redemptions, creates sold packages,
+takes the next document number, freezes the document, posts the balanced journal entries
+and queues the receipt. Either all of it happens or none of it does; a retry with the same
+idempotency key returns the same document.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from glowpos.billing.errors import BillNotOpen, EmptyBill, IdempotencyConflict, PaymentMismatch
+from glowpos.billing.locking import lock_bill, lock_open_bill
+from glowpos.billing.models import Bill, BillLine, BillStatus, LineType, Payment, PaymentMethod
+from glowpos.catalog.selectors import get_plan, get_product, get_service, plan_rate_on, rate_on
+from glowpos.clients.selectors import get_client
+from glowpos.documents.models import Document, DocumentKind
+from glowpos.documents import services as documents
+from glowpos.errors import NotFound, ValidationFailed
+from glowpos.ledger import chart
+from glowpos.ledger import services as ledger
+from glowpos.ledger.models import EntryKind, JournalEntry
+from glowpos.money import round_half_up, split_inclusive
+from glowpos.packages import services as packages
+from glowpos.packages.models import Redemption, RedemptionStatus
+from glowpos.packages.selectors import packages_summary
+from glowpos.receipts.services import enqueue_receipt
+from glowpos.tenancy.models import Branch, StaffMember
+from glowpos.tenancy.services import COUNTER, MANAGERS, require_role
+
+MAX_QUANTITY = 100
+
+
+def open_bill(*, client_id: int, by: StaffMember, branch_id: int | None = None,
+              at: datetime | None = None) -> Bill:
+    require_role(by, *COUNTER, action="open bills")
+    client = get_client(business=by.business, client_id=client_id)
+    branch = _branch_for(by, branch_id)
+    return Bill.objects.create(
+        business=by.business, branch=branch, client=client, opened_by=by, opened_at=at or timezone.now()
+    )
+
+
+def _branch_for(by: StaffMember, branch_id: int | None) -> Branch:
+    if branch_id is None:
+        branch = by.default_branch()
+    else:
+        branch = by.allowed_branches().filter(id=branch_id).first()
+    if branch is None:
+        raise NotFound("Branch not found.")
+    return branch
+
+
+def _check_quantity(quantity: int) -> None:
+    if not 1 <= quantity <= MAX_QUANTITY:
+        raise ValidationFailed(
+            f"quantity: must be between 1 and {MAX_QUANTITY}.", fields={"quantity": "Out of range."}
+        )
+
+
+def _priced_line(bill: Bill, *, type: str, description: str, unit_price: int, quantity: int,
+                 code: str, rate, **refs) -> BillLine:
+    amount = unit_price * quantity
+    if rate.exempt:
+        taxable, cgst, sgst = amount, 0, 0
+    else:
+        split = split_inclusive(amount, rate.rate_bp)
+        taxable, cgst, sgst = split.taxable, split.cgst, split.sgst
+    return BillLine.objects.create(
+        bill=bill, type=type, description=description, quantity=quantity, unit_price=unit_price,
+        amount=amount, code=code, rate_bp=rate.rate_bp, exempt=rate.exempt,
+        taxable=taxable, cgst=cgst, sgst=sgst, igst=0, **refs,
+    )
+
+
+def add_service(*, bill_id: int, service_id: int, quantity: int = 1, by: StaffMember) -> BillLine:
+    require_role(by, *COUNTER, action="add to bills")
+    _check_quantity(quantity)
+    with transaction.atomic():
+        bill = lock_open_bill(business=by.business, bill_id=bill_id)
+        service = get_service(business=by.business, service_id=service_id)
+        rate = rate_on(business=by.business, code=service.sac, on=timezone.localdate())
+        return _priced_line(
+            bill, type=LineType.SERVICE, description=service.name, unit_price=service.price,
+            quantity=quantity, code=service.sac, rate=rate, service=service,
+        )
+
+
+def add_product(*, bill_id: int, product_id: int, quantity: int = 1, by: StaffMember) -> BillLine:
+    require_role(by, *COUNTER, action="add to bills")
+    _check_quantity(quantity)
+    with transaction.atomic():
+        bill = lock_open_bill(business=by.business, bill_id=bill_id)
+        product = get_product(business=by.business, product_id=product_id)
+        rate = rate_on(business=by.business, code=product.hsn, on=timezone.localdate())
+        return _priced_line(
+            bill, type=LineType.PRODUCT, description=product.name, unit_price=product.price,
+            quantity=quantity, code=product.hsn, rate=rate, product=product,
+        )
+
+
+def add_package_sale(*, bill_id: int, plan_id: int, by: StaffMember) -> BillLine:
+    require_role(by, *COUNTER, action="sell packages")
+    with transaction.atomic():
+        bill = lock_open_bill(business=by.business, bill_id=bill_id)
+        plan = get_plan(business=by.business, plan_id=plan_id)
+        if not plan.active:
+            raise ValidationFailed("plan_id: this plan is no longer sold.", fields={"plan_id": "Inactive."})
+        rate = plan_rate_on(plan=plan, on=timezone.localdate())
+        return _priced_line(
+            bill, type=LineType.PACKAGE_SALE, description=f"{plan.name} (package {plan.code})",
+            unit_price=plan.price, quantity=1, code=rate.code, rate=rate, plan=plan,
+        )
+
+
+def remove_line(*, bill_id: int, line_id: int, by: StaffMember) -> None:
+    """Remove a line from an open bill; a held package unit goes back to the package."""
+    require_role(by, *COUNTER, action="change bills")
+    at = timezone.now()
+    with transaction.atomic():
+        bill = lock_open_bill(business=by.business, bill_id=bill_id)
+        line = bill.lines.filter(id=line_id).first()
+        if line is None:
+            raise NotFound("Line not found on this bill.")
+        redemption = Redemption.objects.filter(line=line, status=RedemptionStatus.PENDING).first()
+        if redemption is not None:
+            packages.release_hold(redemption=redemption, by=by, at=at, why="line removed")
+        line.delete()
+
+
+@dataclass(frozen=True)
+class Totals:
+    taxable: int
+    cgst: int
+    sgst: int
+    igst: int
+    round_off: int
+    total: int
+
+    @property
+    def tax(self) -> int:
+        return self.cgst + self.sgst + self.igst
+
+    def as_dict(self) -> dict[str, int]:
+        return {"taxable": self.taxable, "cgst": self.cgst, "sgst": self.sgst, "igst": self.igst,
+                "round_off": self.round_off, "total": self.total}
+
+
+def bill_totals(bill: Bill) -> Totals:
+    lines = list(bill.lines.all())
+    taxable = sum(l.taxable for l in lines)
+    cgst, sgst, igst = (sum(getattr(l, f) for l in lines) for f in ("cgst", "sgst", "igst"))
+    gross = taxable + cgst + sgst + igst
+    round_off = 0
+    if bill.business.round_off_to_rupee:
+        round_off = round_half_up(gross, 100) * 100 - gross
+    return Totals(taxable, cgst, sgst, igst, round_off, gross + round_off)
+
+
+@dataclass(frozen=True)
+class Closed:
+    bill: Bill
+    document: Document
+
+
+def _parse_payments(payments: list[dict]) -> list[tuple[str, int]]:
+    parsed = []
+    methods = set(PaymentMethod.values)
+    for i, p in enumerate(payments or []):
+        method, amount = p.get("method"), p.get("amount")
+        if method not in methods:
+            raise ValidationFailed(
+                f"payments[{i}].method: must be one of {', '.join(sorted(methods))}.",
+                fields={f"payments.{i}.method": "Unknown payment method."},
+            )
+        if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+            raise ValidationFailed(
+                f"payments[{i}].amount: must be a positive whole number of paise.",
+                fields={f"payments.{i}.amount": "Positive integer paise."},
+            )
+        if method == PaymentMethod.CREDIT:
+            raise ValidationFailed(
+                f"payments[{i}].method: this client has no package credit to pay with.",
+                fields={f"payments.{i}.method": "No credit balance."},
+            )
+        parsed.append((method, amount))
+    return parsed
+
+
+def _check_key(key: str | None) -> str:
+    key = (key or "").strip()
+    if not 1 <= len(key) <= 100 or not key.isprintable():
+        raise ValidationFailed(
+            "Idempotency-Key: send a unique key (1–100 printable characters) with every close.",
+            fields={"Idempotency-Key": "Required, 1–100 characters."},
+        )
+    return key
+
+
+def _fingerprint(bill_id: int, payments: list[tuple[str, int]]) -> str:
+    body = json.dumps({"bill": bill_id, "payments": sorted(payments)}, separators=(",", ":"))
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def closing_document(bill: Bill) -> Document:
+    return bill.documents.exclude(kind=DocumentKind.CREDIT_NOTE).order_by("id").first()
+
+
+def close_bill(*, bill_id: int, payments: list[dict], idempotency_key: str | None, by: StaffMember,
+               at: datetime | None = None) -> Closed:
+    require_role(by, *COUNTER, action="close bills")
+    key = _check_key(idempotency_key)
+    parsed = _parse_payments(payments)
+    fingerprint = _fingerprint(bill_id, parsed)
+    at = at or timezone.now()
+    try:
+        with transaction.atomic():
+            bill = lock_bill(business=by.business, bill_id=bill_id)
+            prior = Bill.objects.filter(business=by.business, idempotency_key=key).first()
+            if prior is not None:
+                if prior.id == bill.id and prior.close_fingerprint == fingerprint:
+                    return Closed(bill, closing_document(bill))  # a retry: the same document
+                raise IdempotencyConflict(
+                    "Idempotency-Key: this key was already used for a different close request.",
+                    fields={"Idempotency-Key": "Reused with a different request."},
+                )
+            if bill.status != BillStatus.OPEN:
+                raise BillNotOpen(f"Bill {bill.id} is already {bill.status}.")
+            return _close(bill, parsed, key=key, fingerprint=fingerprint, by=by, at=at)
+    except IntegrityError:
+        # Another bill took this key between our check and our write.
+        if Bill.objects.filter(business=by.business, idempotency_key=key).exclude(id=bill_id).exists():
+            raise IdempotencyConflict(
+                "Idempotency-Key: this key was already used for a different close request.",
+                fields={"Idempotency-Key": "Reused with a different request."},
+            ) from None
+        raise
+
+
+def _reprice(bill: Bill, on) -> None:
+    """Tax follows the supply date: lines are repriced at the rate in force when the bill closes."""
+    for line in bill.lines.exclude(type=LineType.REDEMPTION).select_related("plan"):
+        if line.type == LineType.PACKAGE_SALE:
+            rate = plan_rate_on(plan=line.plan, on=on)
+        else:
+            rate = rate_on(business=bill.business, code=line.code, on=on)
+        if rate.exempt:
+            taxable, cgst, sgst = line.amount, 0, 0
+        else:
+            split = split_inclusive(line.amount, rate.rate_bp)
+            taxable, cgst, sgst = split.taxable, split.cgst, split.sgst
+        BillLine.objects.filter(id=line.id).update(
+            rate_bp=rate.rate_bp, exempt=rate.exempt, code=rate.code, taxable=taxable, cgst=cgst, sgst=sgst
+        )
+
+
+def _document_kind(lines: list[BillLine]) -> str:
+    charged = [l for l in lines if l.type != LineType.REDEMPTION]
+    if not charged:
+        return DocumentKind.REDEMPTION_NOTE
+    exempt = [l.exempt for l in charged]
+    if all(exempt):
+        return DocumentKind.BILL_OF_SUPPLY
+    if any(exempt):
+        return DocumentKind.INVOICE_CUM_BILL_OF_SUPPLY
+    return DocumentKind.TAX_INVOICE
+
+
+def _close(bill: Bill, payments: list[tuple[str, int]], *, key: str, fingerprint: str,
+           by: StaffMember, at: datetime) -> Closed:
+    from glowpos.money import format_inr
+
+    on = timezone.localdate(at)
+    entitlements = packages.lock_entitlements_of(bill)
+    if not bill.lines.exists():
+        raise EmptyBill("The bill has no lines; add a service, a product, a package or a redemption.")
+    _reprice(bill, on)
+    totals = bill_totals(bill)
+    paid = sum(amount for _, amount in payments)
+    if paid != totals.total:
+        raise PaymentMismatch(
+            f"Payments add up to {format_inr(paid)} but {format_inr(totals.total)} is due.",
+            fields={"payments": "Must add up to the amount due."}, amount_due=totals.total, paid=paid,
+        )
+    sale_numbers = {
+        e.package_id: e.package.sale_document.number
+        for e in entitlements.values() if e.package.sale_document_id
+    }
+    posted = packages.post_pending(bill=bill, entitlements=entitlements, by=by, at=at, sale_number=sale_numbers)
+    sold = packages.create_sold_packages(bill=bill, by=by, at=at)
+    Payment.objects.bulk_create(Payment(bill=bill, method=m, amount=a, received_at=at) for m, a in payments)
+    lines = list(bill.lines.select_related("redemption__entitlement__package__plan").order_by("id"))
+    kind = _document_kind(lines)
+    document = documents.issue(
+        branch=bill.branch, kind=kind, at=at, on=on, by=by, bill=bill, client=bill.client,
+        totals=totals.as_dict(),
+        snapshot=_snapshot(bill, lines, totals, payments, kind),
+    )
+    if sold:
+        from glowpos.packages.models import ClientPackage
+        ClientPackage.objects.filter(id__in=[p.id for p in sold]).update(sale_document=document)
+    _post_ledger(bill, lines, totals, payments, posted, document, by, on)
+    Bill.objects.filter(id=bill.id).update(
+        status=BillStatus.CLOSED, closed_at=at, closed_by=by, idempotency_key=key,
+        close_fingerprint=fingerprint,
+    )
+    bill.refresh_from_db()
+    enqueue_receipt(document=document)
+    return Closed(bill, document)
+
+
+_REVENUE_ACCOUNT = {
+    LineType.SERVICE: chart.SERVICE_REVENUE,
+    LineType.PRODUCT: chart.PRODUCT_REVENUE,
+    LineType.PACKAGE_SALE: chart.DEFERRED_REVENUE,  # a liability until sessions are redeemed
+}
+
+
+def _post_ledger(bill, lines, totals: Totals, payments, posted, document, by, on) -> None:
+    sale = [(chart.PAYMENT_ACCOUNT[m], a) for m, a in payments]
+    sale += [(_REVENUE_ACCOUNT[l.type], -l.taxable) for l in lines if l.type in _REVENUE_ACCOUNT]
+    sale += [(chart.OUTPUT_CGST, -totals.cgst), (chart.OUTPUT_SGST, -totals.sgst),
+             (chart.OUTPUT_IGST, -totals.igst), (chart.ROUND_OFF, -totals.round_off)]
+    ledger.post(business=bill.business, branch=bill.branch, on=on, kind=EntryKind.SALE,
+                memo=f"{document.get_kind_display()} {document.number}", lines=sale, by=by,
+                document=document)
+    recognised = sum(r.value for r in posted)
+    ledger.post(business=bill.business, branch=bill.branch, on=on, kind=EntryKind.REDEMPTION,
+                memo=f"Sessions redeemed on {document.number}",
+                lines=[(chart.DEFERRED_REVENUE, recognised), (chart.SERVICE_REVENUE, -recognised)],
+                by=by, document=document)
+
+
+def _snapshot(bill: Bill, lines: list[BillLine], totals: Totals, payments, kind: str) -> dict:
+    from glowpos.money import amount_in_words
+
+    branch, business, client = bill.branch, bill.business, bill.client
+    snap_lines = []
+    for l in lines:
+        row = {
+            "id": l.id, "type": l.type, "description": l.description, "code": l.code,
+            "quantity": l.quantity, "unit_price": l.unit_price, "rate_bp": l.rate_bp,
+            "exempt": l.exempt, "taxable": l.taxable, "cgst": l.cgst, "sgst": l.sgst,
+            "igst": l.igst, "amount": l.amount,
+        }
+        redemption = getattr(l, "redemption", None)
+        if redemption is not None:
+            ent = redemption.entitlement
+            ent.refresh_from_db()
+            row["package"] = {
+                "id": ent.package_id, "code": ent.package.plan.code, "session": redemption.session_number,
+                "total": ent.total_units, "remaining_after": ent.remaining,
+            }
+        snap_lines.append(row)
+    return {
+        "title": dict(DocumentKind.choices)[kind],
+        "bill_id": bill.id,
+        "supplier": {
+            "name": business.legal_name or business.name, "trade_name": business.name,
+            "branch": branch.name, "address": branch.address, "state": branch.state_name,
+            "state_code": branch.state_code, "gstin": branch.gstin,
+        },
+        "recipient": {"name": client.name, "phone": client.phone, "email": client.email},
+        "place_of_supply": f"{branch.state_name} ({branch.state_code})",
+        "reverse_charge": False,
+        "lines": snap_lines,
+        "totals": totals.as_dict(),
+        "amount_in_words": amount_in_words(totals.total),
+        "payments": [{"method": m, "amount": a} for m, a in payments],
+        "packages": packages_summary(client=client),
+    }
+
+
+def void_bill(*, bill_id: int, reason: str, by: StaffMember, at: datetime | None = None) -> Bill:
+    """Void a bill. An open bill is abandoned (holds released); a closed one is reversed by a
+    credit note citing it, reversing journal entries, and its sessions return to the packages.
+    The original document is never touched."""
+    require_role(by, *MANAGERS, action="void bills")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("reason: say why the bill is voided.", fields={"reason": "Required."})
+    at = at or timezone.now()
+    on = timezone.localdate(at)
+    with transaction.atomic():
+        bill = lock_bill(business=by.business, bill_id=bill_id)
+        if bill.status == BillStatus.VOIDED:
+            raise BillNotOpen(f"Bill {bill.id} is already voided.")
+        if bill.status == BillStatus.OPEN:
+            for redemption in Redemption.objects.filter(bill=bill, status=RedemptionStatus.PENDING):
+                packages.release_hold(redemption=redemption, by=by, at=at, why=f"bill voided: {reason}")
+        else:
+            original = closing_document(bill)
+            packages.cancel_unredeemed_sale(bill=bill, by=by, at=at, why=reason)
+            packages.reverse_posted(bill=bill, by=by, at=at, why=reason)
+            credit_note = None
+            if original.total or original.taxable:
+                credit_note = documents.issue(
+                    branch=bill.branch, kind=DocumentKind.CREDIT_NOTE, at=at, on=on, by=by, bill=bill,
+                    client=bill.client, original=original,
+                    totals={f: getattr(original, f) for f in ("taxable", "cgst", "sgst", "igst", "round_off", "total")},
+                    snapshot={**original.snapshot, "title": "Credit note", "reason": reason,
+                              "original": {"number": original.number, "date": original.date.isoformat()},
+                              "packages": packages_summary(client=bill.client)},
+                )
+            for entry in JournalEntry.objects.filter(document=original, reverses__isnull=True).order_by("id"):
+                if not JournalEntry.objects.filter(reverses=entry).exists():
+                    ledger.reverse(entry=entry, on=on, by=by, document=credit_note or original,
+                                   memo=f"Void of {original.number}: {reason}")
+        Bill.objects.filter(id=bill.id).update(status=BillStatus.VOIDED, void_reason=reason[:300],
+                                               closed_at=bill.closed_at or at)
+        bill.refresh_from_db()
+        return bill

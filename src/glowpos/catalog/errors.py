@@ -1,0 +1,6 @@
+from glowpos.errors import DomainError
+
+
+class TaxRateMissing(DomainError):
+    code = "tax_rate_missing"
+    status = 409

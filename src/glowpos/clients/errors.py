@@ -1,0 +1,6 @@
+from glowpos.errors import DomainError
+
+
+class DuplicateClient(DomainError):
+    code = "duplicate_client"
+    status = 409

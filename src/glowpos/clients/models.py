@@ -1,0 +1,28 @@
+"""Clients of a business, found at the counter by phone number or name."""
+from __future__ import annotations
+
+from django.db import models
+
+from glowpos.tenancy.models import Business
+
+
+class Client(models.Model):
+    business = models.ForeignKey(Business, on_delete=models.PROTECT, related_name="clients")
+    name = models.CharField(max_length=200)
+    phone = models.CharField(max_length=16, help_text="E.164, e.g. +919876543210.")
+    # The national number's digits reversed: "last 4 digits" becomes an indexed prefix lookup.
+    phone_reversed = models.CharField(max_length=16)
+    email = models.EmailField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["business", "phone"], name="client_phone_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["business", "phone_reversed"], name="client_phone_rev_idx"),
+            models.Index(fields=["business", "name"], name="client_name_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.phone})"

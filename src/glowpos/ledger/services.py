@@ -1,0 +1,71 @@
+"""The only code that writes the ledger: post a balanced entry, or reverse one."""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date
+
+from django.db import transaction
+
+from glowpos.ledger.chart import CHART
+from glowpos.ledger.models import Account, JournalEntry, Posting
+from glowpos.tenancy.models import Branch, Business, StaffMember
+
+
+class UnbalancedEntry(Exception):
+    """A programming error, never a user's: an entry whose debits and credits differ."""
+
+
+def ensure_chart(business: Business) -> None:
+    for code, name, type_ in CHART:
+        Account.objects.get_or_create(business=business, code=code, defaults={"name": name, "type": type_})
+
+
+def post(
+    *,
+    business: Business,
+    branch: Branch,
+    on: date,
+    kind: str,
+    memo: str,
+    lines: Iterable[tuple[str, int]],
+    by: StaffMember | None = None,
+    document=None,
+    reverses: JournalEntry | None = None,
+) -> JournalEntry | None:
+    """Post (account code, signed paise) lines as one entry; lines on one account are netted.
+
+    Returns None when every line nets to zero (nothing to post, e.g. a ₹0 service).
+    """
+    net: dict[str, int] = defaultdict(int)
+    for code, amount in lines:
+        net[code] += amount
+    net = {code: amount for code, amount in net.items() if amount != 0}
+    if sum(net.values()) != 0:
+        raise UnbalancedEntry(f"{memo}: debits and credits differ by {sum(net.values())} paise")
+    if not net:
+        return None
+    accounts = {a.code: a for a in Account.objects.filter(business=business, code__in=net)}
+    missing = set(net) - set(accounts)
+    if missing:
+        raise UnbalancedEntry(f"unknown accounts {sorted(missing)}")
+    with transaction.atomic():
+        entry = JournalEntry.objects.create(
+            business=business, branch=branch, date=on, kind=kind, memo=memo[:300],
+            document=document, reverses=reverses, created_by=by,
+        )
+        Posting.objects.bulk_create(
+            Posting(entry=entry, account=accounts[code], date=on, amount=amount)
+            for code, amount in sorted(net.items())
+        )
+    return entry
+
+
+def reverse(*, entry: JournalEntry, on: date, memo: str, by: StaffMember | None, document=None) -> JournalEntry:
+    lines = [(p.account.code, -p.amount) for p in entry.postings.select_related("account")]
+    reversal = post(
+        business=entry.business, branch=entry.branch, on=on, kind=entry.kind, memo=memo,
+        lines=lines, by=by, document=document, reverses=entry,
+    )
+    assert reversal is not None
+    return reversal

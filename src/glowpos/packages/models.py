@@ -1,0 +1,122 @@
+"""A client's packages and the units she is entitled to, and every redemption of them.
+
+Invariant (in the database): for each entitlement, used + held ≤ total. A held unit is a
+redemption pending on an open bill: it counts as used for availability, so two terminals
+cannot take the same last session. Pending → posted (bill closed) or released (line removed,
+bill abandoned); posted → reversed (bill voided).
+"""
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import F, Q
+
+from glowpos.catalog.models import PackagePlan, Service
+from glowpos.clients.models import Client
+from glowpos.tenancy.models import Business, StaffMember
+
+
+class PackageStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    FROZEN = "frozen", "Frozen"
+    EXHAUSTED = "exhausted", "Exhausted"
+    EXPIRED = "expired", "Expired"
+    CANCELLED = "cancelled", "Cancelled"
+    TRANSFERRED = "transferred", "Transferred"
+
+
+class ClientPackage(models.Model):
+    business = models.ForeignKey(Business, on_delete=models.PROTECT, related_name="packages")
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="packages")
+    plan = models.ForeignKey(PackagePlan, on_delete=models.PROTECT)
+    status = models.CharField(max_length=20, choices=PackageStatus.choices, default=PackageStatus.ACTIVE)
+    purchased_on = models.DateField()
+    expires_on = models.DateField()
+    price = models.BigIntegerField(help_text="Paise paid, tax-inclusive.")
+    taxable = models.BigIntegerField(help_text="Paise: the deferred revenue at sale.")
+    tax_rate_bp = models.PositiveIntegerField()
+    sale_bill = models.ForeignKey(
+        "billing.Bill", null=True, blank=True, on_delete=models.PROTECT, related_name="packages_sold"
+    )
+    sale_document = models.ForeignKey(
+        "documents.Document", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["business", "client", "status"], name="package_client_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(taxable__gte=0) & Q(price__gte=F("taxable")), name="package_amounts"),
+            models.CheckConstraint(condition=Q(expires_on__gte=F("purchased_on")), name="package_dates"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan.code} for {self.client.name}"
+
+
+class Entitlement(models.Model):
+    """Units of one service within a package, with the taxable value allocated to them."""
+
+    package = models.ForeignKey(ClientPackage, on_delete=models.PROTECT, related_name="entitlements")
+    service = models.ForeignKey(Service, on_delete=models.PROTECT)
+    total_units = models.PositiveIntegerField()
+    used_units = models.PositiveIntegerField(default=0)
+    held_units = models.PositiveIntegerField(default=0)
+    taxable_value = models.BigIntegerField(help_text="Paise of the package's taxable value allocated here.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["package", "service"], name="entitlement_unique"),
+            models.CheckConstraint(
+                condition=Q(used_units__gte=0) & Q(held_units__gte=0) & Q(total_units__gt=0),
+                name="entitlement_units_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(used_units__lte=F("total_units") - F("held_units")),
+                name="entitlement_no_over_redemption",
+            ),
+        ]
+
+    @property
+    def remaining(self) -> int:
+        return self.total_units - self.used_units - self.held_units
+
+
+class RedemptionStatus(models.TextChoices):
+    PENDING = "pending", "Held on an open bill"
+    POSTED = "posted", "Redeemed"
+    RELEASED = "released", "Released"
+    REVERSED = "reversed", "Reversed"
+
+
+class Redemption(models.Model):
+    business = models.ForeignKey(Business, on_delete=models.PROTECT)
+    entitlement = models.ForeignKey(Entitlement, on_delete=models.PROTECT, related_name="redemptions")
+    bill = models.ForeignKey("billing.Bill", on_delete=models.PROTECT, related_name="redemptions")
+    # SET_NULL: removing the line from an open bill releases the unit; this row stays as history.
+    line = models.OneToOneField(
+        "billing.BillLine", null=True, blank=True, on_delete=models.SET_NULL, related_name="redemption"
+    )
+    status = models.CharField(max_length=10, choices=RedemptionStatus.choices, default=RedemptionStatus.PENDING)
+    session_number = models.PositiveIntegerField(help_text="Which unit of the total this is (1-based).")
+    value = models.BigIntegerField(null=True, blank=True, help_text="Paise recognised when posted.")
+    held_at = models.DateTimeField()
+    posted_at = models.DateTimeField(null=True, blank=True)
+    released_at = models.DateTimeField(null=True, blank=True)
+    by = models.ForeignKey(StaffMember, on_delete=models.PROTECT)
+
+    class Meta:
+        indexes = [models.Index(fields=["business", "status"], name="redemption_status_idx")]
+
+
+class PackageEvent(models.Model):
+    """Every change to a package: who, when, why."""
+
+    package = models.ForeignKey(ClientPackage, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=30)
+    at = models.DateTimeField()
+    by = models.ForeignKey(StaffMember, null=True, blank=True, on_delete=models.PROTECT)
+    reason = models.CharField(max_length=300, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]

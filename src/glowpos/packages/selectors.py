@@ -1,0 +1,54 @@
+"""Reading packages and their balances: what the counter and the receipt show."""
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import Case, IntegerField, Value, When
+from django.utils import timezone
+
+from glowpos.clients.models import Client
+from glowpos.packages.models import ClientPackage, PackageStatus
+
+
+def effective_status(package: ClientPackage, *, on: date) -> str:
+    """An active package past its expiry date is expired, even before the nightly job runs."""
+    if package.status in (PackageStatus.ACTIVE, PackageStatus.FROZEN) and package.expires_on < on:
+        return PackageStatus.EXPIRED
+    return package.status
+
+
+def client_packages(*, client: Client) -> list[ClientPackage]:
+    """The client's packages, active first, then newest first."""
+    order = Case(When(status=PackageStatus.ACTIVE, then=Value(0)), default=Value(1),
+                 output_field=IntegerField())
+    return list(
+        ClientPackage.objects.filter(business=client.business, client=client)
+        .select_related("plan").prefetch_related("entitlements__service")
+        .order_by(order, "-purchased_on", "-id")
+    )
+
+
+def package_data(package: ClientPackage, *, on: date | None = None) -> dict:
+    on = on or timezone.localdate()
+    status = effective_status(package, on=on)
+    items = [
+        {
+            "service_id": e.service_id, "service_name": e.service.name, "total": e.total_units,
+            "used": e.used_units, "held": e.held_units, "remaining": e.remaining,
+        }
+        for e in sorted(package.entitlements.all(), key=lambda e: e.id)
+    ]
+    return {
+        "id": package.id, "plan_name": package.plan.name, "plan_code": package.plan.code,
+        "kind": package.plan.kind, "status": status, "purchased_on": package.purchased_on.isoformat(),
+        "expires_on": package.expires_on.isoformat(), "items": items,
+    }
+
+
+def packages_summary(*, client: Client) -> list[dict]:
+    """Every package still worth showing on a receipt: what is left and until when."""
+    on = timezone.localdate()
+    return [
+        package_data(p, on=on) for p in client_packages(client=client)
+        if p.status not in (PackageStatus.CANCELLED, PackageStatus.TRANSFERRED)
+    ]

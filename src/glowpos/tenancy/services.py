@@ -1,0 +1,84 @@
+"""Log in, issue and check API tokens, throttle guessing."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.db import transaction
+from django.utils import timezone
+
+from glowpos.errors import Forbidden
+from glowpos.tenancy.errors import BadCredentials, LoginThrottled
+from glowpos.tenancy.models import ApiToken, LoginFailure, Role, StaffMember
+
+
+def _hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def check_login_allowed(*, username: str, address: str) -> None:
+    """Refuse while too many recent failures stand against this username or address."""
+    since = timezone.now() - timedelta(seconds=settings.GLOWPOS_LOGIN_WINDOW_SECONDS)
+    recent = LoginFailure.objects.filter(at__gte=since)
+    limit = settings.GLOWPOS_LOGIN_MAX_FAILURES
+    if (
+        recent.filter(username=username.lower()).count() >= limit
+        or recent.filter(address=address).count() >= limit * 4
+    ):
+        raise LoginThrottled("Too many failed logins. Wait a few minutes and try again.")
+
+
+def record_login_failure(*, username: str, address: str) -> None:
+    LoginFailure.objects.create(username=username.lower(), address=address, at=timezone.now())
+
+
+def authenticate_staff(*, username: str, password: str, address: str) -> StaffMember:
+    check_login_allowed(username=username, address=address)
+    user = authenticate(username=username, password=password)
+    staff = getattr(user, "staff", None) if user is not None else None
+    if staff is None or not user.is_active:
+        record_login_failure(username=username, address=address)
+        raise BadCredentials("Wrong username or password.")
+    return staff
+
+
+@transaction.atomic
+def issue_token(*, username: str, password: str, address: str) -> str:
+    staff = authenticate_staff(username=username, password=password, address=address)
+    key = secrets.token_urlsafe(32)
+    ApiToken.objects.create(
+        staff=staff,
+        key_hash=_hash(key),
+        expires_at=timezone.now() + timedelta(hours=settings.GLOWPOS_TOKEN_TTL_HOURS),
+    )
+    return key
+
+
+def staff_for_token(key: str) -> StaffMember | None:
+    token = (
+        ApiToken.objects.select_related("staff__business", "staff__user")
+        .filter(key_hash=_hash(key), revoked_at__isnull=True, expires_at__gt=timezone.now())
+        .first()
+    )
+    if token is None or not token.staff.user.is_active:
+        return None
+    return token.staff
+
+
+def revoke_token(key: str) -> None:
+    ApiToken.objects.filter(key_hash=_hash(key), revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+
+
+def require_role(staff: StaffMember, *roles: str, action: str) -> None:
+    """Roles are enforced here, in services, not only in views."""
+    if staff.role not in roles:
+        raise Forbidden(f"Your role ({staff.get_role_display()}) may not {action}.")
+
+
+MANAGERS = (Role.MANAGER, Role.OWNER)
+COUNTER = (Role.FRONT_DESK, Role.MANAGER, Role.OWNER)

@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import path
+
+from glowpos.api.v1 import api
+from glowpos.receipts import views as receipts
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+    path("r/<str:token>", receipts.receipt, name="receipt"),
+    path("admin/", admin.site.urls),
+]
