@@ -1,0 +1,39 @@
+"""Fixtures shared by the suite: small builders live in tests/factories.py."""
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _restore_purge_guard(request):
+    """After a transactional test's flush (SQLite only), immutability triggers refuse deletes again."""
+    yield
+    if connection.vendor == "sqlite" and {"transactional_db", "live_server", "committed_db"} & set(
+        request.fixturenames
+    ):
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE glowpos_purge_guard SET allowed = 0")
+
+
+@pytest.fixture
+def committed_db(transactional_db):
+    """Real commits, for tests with threads or processes. The flush afterwards empties every
+    table; on SQLite the immutability triggers would refuse it, so it is allowed just then."""
+    yield
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE glowpos_purge_guard SET allowed = 1")
+
+
+@pytest.fixture
+def clinic(db):
+    return factories.clinic()
+
+
+@pytest.fixture
+def api(clinic):
+    """A Django test client logged in through the real token endpoint as the front desk."""
+    return factories.api_client(clinic.front_desk)
