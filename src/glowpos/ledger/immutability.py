@@ -18,7 +18,7 @@ def install(apps, schema_editor) -> None:
             """
             CREATE OR REPLACE FUNCTION glowpos_refuse_change() RETURNS trigger AS $$
             BEGIN
-              RAISE EXCEPTION 'glowpos: % rows are immutable (% refused)', TG_TABLE_NAME, TG_OP;
+              RAISE EXCEPTION 'glowpos: %% rows are immutable (%% refused)', TG_TABLE_NAME, TG_OP;
             END; $$ LANGUAGE plpgsql
             """
         )
