@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "glowpos.receipts",
     "glowpos.reports",
     "glowpos.demo",
+    "glowpos.frontdesk",
 ]
 
 MIDDLEWARE = [

@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from glowpos.api.v1 import api
 from glowpos.receipts import views as receipts
@@ -8,4 +8,5 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("r/<str:token>", receipts.receipt, name="receipt"),
     path("admin/", admin.site.urls),
+    path("", include("glowpos.frontdesk.urls")),
 ]
