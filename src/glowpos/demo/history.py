@@ -48,18 +48,30 @@ def make_history(business: Business, *, clients: int = 40, days: int = 150, seed
     products = list(Product.objects.filter(business=business))
     counts = {"bills": 0, "packages": 0, "redemptions": 0}
     today = timezone.localdate()
+    last_visit: dict[int, object] = {}  # entitlement id → day of its last session
+    lhr = next(p for p in plans if p.code == "LHR-6")
     for offset in range(days, 0, -1):
         day = today - timedelta(days=offset)
         if day.weekday() == 1:  # closed on Tuesdays
             continue
-        for client in rng.sample(people, k=min(len(people), rng.randint(2, 4))):
+        visitors = rng.sample(people[1:], k=min(len(people) - 1, rng.randint(2, 4)))
+        if offset in (days, days - 30, days - 61, days - 92):
+            visitors.append(people[0])  # Priya: a laser course, a session a month
+        for client in visitors:
             at = _at(day, rng)
             bill = billing.open_bill(client_id=client.id, by=desk, at=at)
             owned = list(ClientPackage.objects.filter(client=client, status=PackageStatus.ACTIVE))
-            redeemable = [e for e in Entitlement.objects.filter(package__in=owned).select_related("package")
-                          if e.remaining > 0 and e.package.expires_on >= day]
-            if redeemable and rng.random() < 0.8:
+            redeemable = [
+                e for e in Entitlement.objects.filter(package__in=owned).select_related("package", "service")
+                if e.remaining > 0 and e.package.expires_on >= day
+                and (day - last_visit.get(e.id, day - timedelta(days=999))).days >= e.service.min_interval_days
+            ]
+            if client == people[0] and not owned:
+                billing.add_package_sale(bill_id=bill.id, plan_id=lhr.id, by=desk)
+                counts["packages"] += 1
+            elif redeemable and rng.random() < 0.8:
                 e = rng.choice(redeemable)
+                last_visit[e.id] = day
                 packages.apply_package(bill_id=bill.id, package_id=e.package_id, service_id=e.service_id,
                                        by=desk, at=at)
                 counts["redemptions"] += 1
