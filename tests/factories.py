@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import itertools
+import secrets
 import json
 from dataclasses import dataclass
 
@@ -17,6 +18,7 @@ from glowpos.tenancy.models import Business, Role, StaffMember
 
 PASSWORD = "test-password-1"
 _seq = itertools.count(1)
+_run = secrets.token_hex(3)  # usernames stay unique when builders run twice on one database (bench)
 
 
 @dataclass
@@ -40,8 +42,8 @@ def clinic(name: str | None = None) -> Clinic:
     business = create_business(
         name=name or f"Clinic {n}", branch_code="BLR1", branch_name="Indiranagar", address="12 100 Feet Rd",
         state_code="29", state_name="Karnataka", pan="AABCG1234H",
-        usernames={Role.FRONT_DESK: f"desk{n}", Role.MANAGER: f"manager{n}", Role.OWNER: f"owner{n}",
-                   Role.PRACTITIONER: f"practitioner{n}"},
+        usernames={Role.FRONT_DESK: f"desk{n}{_run}", Role.MANAGER: f"manager{n}{_run}",
+                   Role.OWNER: f"owner{n}{_run}", Role.PRACTITIONER: f"practitioner{n}{_run}"},
         password=PASSWORD,
     )
     staff = {s.role: s for s in StaffMember.objects.filter(business=business)}

@@ -1,0 +1,178 @@
+"""Benchmarks print figures; they assert nothing.
+
+    python -m bench search   [--clients 100000] [--queries 500]
+    python -m bench checkout [--bills 300]
+
+Each runs on its own database: an SQLite file in ./var/bench by default, or DATABASE_URL
+(point it at a scratch PostgreSQL database; the benchmark adds its own business to it). Each
+prints latency percentiles of the product's code path and of a hand-written raw-SQL floor
+doing the same work on the same database, and their ratio.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "glowpos.settings")
+os.environ.setdefault("GLOWPOS_VAR_DIR", str(Path.cwd() / "var" / "bench"))
+
+
+def _setup() -> None:
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+
+
+def percentiles(samples_s: list[float]) -> str:
+    ms = sorted(s * 1000 for s in samples_s)
+    q = statistics.quantiles(ms, n=100)
+    return f"p50 {q[49]:7.2f} ms   p95 {q[94]:7.2f} ms   max {ms[-1]:7.2f} ms   (n={len(ms)})"
+
+
+def _timed(fn, n: int) -> list[float]:
+    samples = []
+    for i in range(n):
+        t0 = time.perf_counter()
+        fn(i)
+        samples.append(time.perf_counter() - t0)
+    return samples
+
+
+def bench_search(clients: int, queries: int) -> None:
+    import random
+
+    from django.db import connection
+
+    from glowpos.clients.models import Client
+    from glowpos.clients.selectors import find_clients
+    from tests.factories import clinic
+
+    c = clinic(name=f"Bench search {time.time_ns()}")
+    rng = random.Random(1)
+    t0 = time.perf_counter()
+    numbers = rng.sample(range(6_000_000_000, 9_999_999_999), clients)
+    batch = [
+        Client(business=c.business, name=f"Client {i}", phone=f"+91{n}", phone_reversed=str(n)[::-1])
+        for i, n in enumerate(numbers)
+    ]
+    Client.objects.bulk_create(batch, batch_size=5000)
+    print(f"{connection.vendor}: inserted {clients:,} clients in {time.perf_counter() - t0:.1f} s")
+    suffixes = [str(rng.choice(numbers))[-4:] for _ in range(queries)]
+
+    def product(i: int) -> None:
+        list(find_clients(business=c.business, query=suffixes[i]))
+
+    def raw(i: int) -> None:
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT id, name, phone FROM clients_client WHERE business_id = %s "
+                "AND phone_reversed LIKE %s ORDER BY name LIMIT 20",
+                [c.business.id, suffixes[i][::-1] + "%"],
+            )
+            cur.fetchall()
+
+    _timed(product, 20), _timed(raw, 20)  # warm caches
+    ours, floor = _timed(product, queries), _timed(raw, queries)
+    print(f"search by last 4 digits, {clients:,} clients ({connection.vendor})")
+    print(f"  find_clients : {percentiles(ours)}")
+    print(f"  raw SQL      : {percentiles(floor)}")
+    print(f"  ratio p50    : {statistics.median(ours) / statistics.median(floor):.2f}x")
+
+
+def bench_checkout(bills: int) -> None:
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from glowpos.billing import services as billing
+    from glowpos.billing.models import Bill
+    from tests.factories import clinic, client, sold_package
+
+    c = clinic(name=f"Bench checkout {time.time_ns()}")
+    desk = c.front_desk
+    priya = client(c)
+    service = c.service("Skin cleanup")
+    open_bills = []
+    for _ in range(bills):
+        bill = billing.open_bill(client_id=priya.id, by=desk)
+        billing.add_service(bill_id=bill.id, service_id=service.id, by=desk)
+        open_bills.append(bill.id)
+    due = billing.bill_totals(Bill.objects.get(id=open_bills[0])).total
+
+    def product(i: int) -> None:
+        billing.close_bill(bill_id=open_bills[i], payments=[{"method": "upi", "amount": due}],
+                           idempotency_key=f"bench-{open_bills[i]}", by=desk)
+
+    # The floor: the same rows written by hand in one transaction (lock bill and series row,
+    # payment, document, journal entry with its postings, bill update, outbox row).
+    floor_bills = []
+    for _ in range(bills):
+        bill = billing.open_bill(client_id=priya.id, by=desk)
+        billing.add_service(bill_id=bill.id, service_id=service.id, by=desk)
+        floor_bills.append(bill.id)
+    sold_package(c, priya)  # makes sure the series, accounts exist
+    from glowpos.documents.models import DocumentSeries
+    from glowpos.ledger.models import Account
+
+    series = DocumentSeries.objects.get(branch__business=c.business, kind="tax_invoice")
+    accounts = list(Account.objects.filter(business=c.business, code__in=["upi", "service_revenue", "output_cgst", "output_sgst"]).values_list("id", flat=True))
+    for_update = " FOR UPDATE" if connection.vendor == "postgresql" else ""
+
+    def raw(i: int) -> None:
+        now = timezone.now()
+        today = timezone.localdate()
+        with transaction.atomic(), connection.cursor() as cur:
+            cur.execute(f"SELECT id, status FROM billing_bill WHERE id = %s{for_update}", [floor_bills[i]])
+            cur.execute("SELECT SUM(amount), SUM(taxable) FROM billing_billline WHERE bill_id = %s", [floor_bills[i]])
+            cur.execute(f"SELECT last_number FROM documents_documentseries WHERE id = %s{for_update}", [series.id])
+            seq = cur.fetchone()[0] + 1
+            cur.execute("UPDATE documents_documentseries SET last_number = %s WHERE id = %s", [seq, series.id])
+            cur.execute("INSERT INTO billing_payment (bill_id, method, amount, received_at) VALUES (%s, 'upi', %s, %s)",
+                        [floor_bills[i], due, now])
+            cur.execute(
+                "INSERT INTO documents_document (business_id, branch_id, series_id, kind, seq, number, date, issued_at,"
+                " bill_id, client_id, taxable, cgst, sgst, igst, round_off, total, snapshot, receipt_token, issued_by_id)"
+                " VALUES (%s,%s,%s,'tax_invoice',%s,%s,%s,%s,%s,%s,%s,%s,%s,0,0,%s,%s,%s,%s)",
+                [c.business.id, series.branch_id, series.id, seq, f"RAW/{seq:011d}"[:16], today, now, floor_bills[i],
+                 priya.id, due - 2, 1, 1, due, '{"lines": []}', f"raw-{floor_bills[i]}-{time.time_ns()}", desk.id],
+            )
+            cur.execute("INSERT INTO ledger_journalentry (business_id, branch_id, date, kind, memo, created_at) VALUES (%s,%s,%s,'sale','raw',%s)",
+                        [c.business.id, series.branch_id, today, now])
+            cur.execute("SELECT MAX(id) FROM ledger_journalentry")
+            entry = cur.fetchone()[0]
+            for account, amount in zip(accounts, [due, -(due - 2), -1, -1]):
+                cur.execute("INSERT INTO ledger_posting (entry_id, account_id, date, amount) VALUES (%s,%s,%s,%s)",
+                            [entry, account, today, amount])
+            cur.execute("UPDATE billing_bill SET status = 'closed', closed_at = %s WHERE id = %s", [now, floor_bills[i]])
+
+    ours, floor = _timed(product, bills), _timed(raw, bills)
+    print(f"close_bill, one service line paid by UPI ({connection.vendor})")
+    print(f"  close_bill : {percentiles(ours)}")
+    print(f"  raw SQL    : {percentiles(floor)}")
+    print(f"  ratio p50  : {statistics.median(ours) / statistics.median(floor):.2f}x  (target ≤ 3x)")
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    sub = parser.add_subparsers(dest="what", required=True)
+    s = sub.add_parser("search")
+    s.add_argument("--clients", type=int, default=100_000)
+    s.add_argument("--queries", type=int, default=500)
+    k = sub.add_parser("checkout")
+    k.add_argument("--bills", type=int, default=300)
+    args = parser.parse_args(argv)
+    sys.path.insert(0, str(Path.cwd()))
+    _setup()
+    if args.what == "search":
+        bench_search(args.clients, args.queries)
+    else:
+        bench_checkout(args.bills)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
