@@ -44,6 +44,12 @@ def _timed(fn, n: int) -> list[float]:
     return samples
 
 
+def _upper(prefix: str) -> str:
+    from glowpos.clients.selectors import _next_prefix
+
+    return _next_prefix(prefix) or "A"
+
+
 def bench_search(clients: int, queries: int) -> None:
     import random
 
@@ -72,8 +78,8 @@ def bench_search(clients: int, queries: int) -> None:
         with connection.cursor() as cur:
             cur.execute(
                 "SELECT id, name, phone FROM clients_client WHERE business_id = %s "
-                "AND phone_reversed LIKE %s ORDER BY name LIMIT 20",
-                [c.business.id, suffixes[i][::-1] + "%"],
+                "AND phone_reversed >= %s AND phone_reversed < %s ORDER BY name LIMIT 20",
+                [c.business.id, suffixes[i][::-1], _upper(suffixes[i][::-1])],
             )
             cur.fetchall()
 

@@ -25,11 +25,25 @@ def find_clients(*, business: Business, query: str, limit: int = 20) -> QuerySet
         exact = _full_number(query)
         if exact is not None:
             return clients.filter(phone=exact)[:limit]
-        # Suffix of the number = prefix of the reversed digits: an index range scan.
-        return clients.filter(phone_reversed__startswith=digits[::-1]).order_by("name")[:limit]
+        # Suffix of the number = prefix of the reversed digits, as an index range
+        # [prefix, next prefix): LIKE would scan on SQLite (its LIKE is case-insensitive).
+        prefix = digits[::-1]
+        in_range = clients.filter(phone_reversed__gte=prefix)
+        upper = _next_prefix(prefix)
+        if upper is not None:
+            in_range = in_range.filter(phone_reversed__lt=upper)
+        return in_range.order_by("name")[:limit]
     if len(query) < 2:
         raise ValidationFailed("q: type at least 2 letters of the name.", fields={"q": "Too short."})
     return clients.filter(name__icontains=query).order_by("name")[:limit]
+
+
+def _next_prefix(digits: str) -> str | None:
+    """The smallest digit string above every string starting with `digits` ("4329" → "433")."""
+    stripped = digits.rstrip("9")
+    if not stripped:
+        return None
+    return stripped[:-1] + str(int(stripped[-1]) + 1)
 
 
 def _full_number(query: str) -> str | None:
