@@ -6,6 +6,7 @@ from glowpos.receipts import views as receipts
 
 urlpatterns = [
     path("api/v1/", api.urls),
+    path("r/<str:token>.pdf", receipts.receipt_pdf, name="receipt-pdf"),  # before: <str> eats ".pdf"
     path("r/<str:token>", receipts.receipt, name="receipt"),
     path("admin/", admin.site.urls),
     path("", include("glowpos.frontdesk.urls")),

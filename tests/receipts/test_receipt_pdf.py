@@ -1,0 +1,32 @@
+"""The public receipt and its PDF: same template, no login, only by the unguessable token."""
+from django.test import Client as HttpClient
+
+from tests import factories
+
+
+def test_receipt_pdf_is_a_real_pdf_in_a4_and_thermal_layouts(clinic):
+    package = factories.sold_package(clinic, factories.client(clinic))
+    token = package.sale_document.receipt_token
+    anonymous = HttpClient()
+    for layout in ("a4", "thermal"):
+        response = anonymous.get(f"/r/{token}.pdf?layout={layout}")
+        assert response.status_code == 200
+        assert response["Content-Type"] == "application/pdf"
+        assert response.content.startswith(b"%PDF-") and len(response.content) > 5_000
+        assert response["Content-Disposition"].endswith(f'{package.sale_document.number.replace("/", "-")}.pdf"')
+
+
+def test_receipt_page_shows_rule_46_fields_and_what_is_left(clinic):
+    package = factories.sold_package(clinic, factories.client(clinic))
+    doc = package.sale_document
+    page = HttpClient().get(f"/r/{doc.receipt_token}").content.decode()
+    for must in (doc.number, doc.branch.gstin, "Place of supply: Karnataka (29)", "reverse charge: No",
+                 "999316", "₹20,338.98", "₹1,830.51", "Rupees Twenty-Four Thousand Only",
+                 "6 of 6 remaining", "computer-generated"):
+        assert must in page, must
+
+
+def test_unknown_receipt_token_is_404_for_page_and_pdf(db):
+    anonymous = HttpClient()
+    assert anonymous.get("/r/not-a-real-token-but-long-enough").status_code == 404
+    assert anonymous.get("/r/not-a-real-token-but-long-enough.pdf").status_code == 404
