@@ -20,6 +20,17 @@ class ClientIn(Schema):
     name: Annotated[str, Field(min_length=1, max_length=200)]
     phone: Annotated[str, Field(min_length=1, max_length=30)]
     email: Annotated[str, Field(max_length=254)] = ""
+    gstin: Annotated[str, Field(max_length=20)] = ""
+    address: Annotated[str, Field(max_length=500)] = ""
+    state_code: Annotated[str, Field(max_length=2)] = ""
+
+
+class ClientPatch(Schema):
+    name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    email: Annotated[str, Field(max_length=254)] | None = None
+    gstin: Annotated[str, Field(max_length=20)] | None = None
+    address: Annotated[str, Field(max_length=500)] | None = None
+    state_code: Annotated[str, Field(max_length=2)] | None = None
 
 
 class BillIn(Schema):

@@ -9,13 +9,13 @@ from ninja import NinjaAPI, Query, Router
 from ninja.security import HttpBearer
 
 from glowpos.api import errors
-from glowpos.api.schemas import BillIn, ClientIn, CloseIn, Id, LineIn, TokenIn, VoidIn
+from glowpos.api.schemas import BillIn, ClientIn, ClientPatch, CloseIn, Id, LineIn, TokenIn, VoidIn
 from glowpos.billing import selectors as bills
 from glowpos.billing import services as billing
 from glowpos.catalog import selectors as catalog
 from glowpos.catalog.selectors import rate_on
 from glowpos.clients import selectors as clients
-from glowpos.clients.services import create_client
+from glowpos.clients.services import create_client, update_client
 from glowpos.errors import ValidationFailed
 from glowpos.packages import services as packages
 from glowpos.packages.selectors import client_packages, package_data
@@ -73,7 +73,8 @@ def list_plans(request) -> list[dict]:
 
 
 def _client_data(client) -> dict:
-    return {"id": client.id, "name": client.name, "phone": client.phone, "email": client.email}
+    return {"id": client.id, "name": client.name, "phone": client.phone, "email": client.email,
+            "gstin": client.gstin, "address": client.address, "state_code": client.state_code}
 
 
 @api.get("/clients", tags=["clients"])
@@ -83,7 +84,8 @@ def search_clients(request, q: str = Query(..., min_length=1, max_length=100)) -
 
 @api.post("/clients", response={201: dict}, tags=["clients"])
 def add_client(request, payload: ClientIn):
-    client = create_client(by=request.staff, name=payload.name, phone=payload.phone, email=payload.email)
+    client = create_client(by=request.staff, name=payload.name, phone=payload.phone, email=payload.email,
+                           gstin=payload.gstin, address=payload.address, state_code=payload.state_code)
     return 201, _client_data(client)
 
 
@@ -92,6 +94,13 @@ def client_detail(request, client_id: Id) -> dict:
     client = clients.get_client(business=request.staff.business, client_id=client_id)
     today = timezone.localdate()
     return {**_client_data(client), "packages": [package_data(p, on=today) for p in client_packages(client=client)]}
+
+
+@api.patch("/clients/{client_id}", tags=["clients"])
+def change_client(request, client_id: Id, payload: ClientPatch) -> dict:
+    changes = payload.dict(exclude_unset=True)
+    client = update_client(by=request.staff, client_id=client_id, **changes)
+    return _client_data(client)
 
 
 def _bill(request, bill_id: int) -> dict:

@@ -21,6 +21,7 @@ from glowpos.billing.locking import lock_bill, lock_open_bill
 from glowpos.billing.models import Bill, BillLine, BillStatus, LineType, Payment, PaymentMethod
 from glowpos.catalog.selectors import get_plan, get_product, get_service, plan_rate_on, rate_on
 from glowpos.clients.selectors import get_client
+from glowpos.clients.states import STATES
 from glowpos.documents.models import Document, DocumentKind
 from glowpos.documents import services as documents
 from glowpos.errors import NotFound, ValidationFailed
@@ -273,6 +274,27 @@ def _document_kind(lines: list[BillLine]) -> str:
     return DocumentKind.TAX_INVOICE
 
 
+# CGST Rule 46(e): an unregistered recipient's address and state are printed at ₹50,000 or more.
+ADDRESS_REQUIRED_FROM = 50_000_00
+
+
+def _check_recipient(client, *, kind: str, total: int) -> None:
+    invoices = (DocumentKind.TAX_INVOICE, DocumentKind.INVOICE_CUM_BILL_OF_SUPPLY)
+    if kind not in invoices or client.gstin or total < ADDRESS_REQUIRED_FROM:
+        return
+    missing = {}
+    if not client.address.strip():
+        missing["client.address"] = "Required on an invoice of ₹50,000 or more to an unregistered client."
+    if not client.state_code:
+        missing["client.state_code"] = "Required on an invoice of ₹50,000 or more to an unregistered client."
+    if missing:
+        raise ValidationFailed(
+            f"{' and '.join(missing)}: the client's address and state must be on an invoice of "
+            "₹50,000 or more (CGST Rule 46); add them to the client, then close.",
+            fields=missing,
+        )
+
+
 def _close(bill: Bill, payments: list[tuple[str, int]], *, key: str, fingerprint: str,
            by: StaffMember, at: datetime) -> Closed:
     from glowpos.money import format_inr
@@ -289,6 +311,8 @@ def _close(bill: Bill, payments: list[tuple[str, int]], *, key: str, fingerprint
             f"Payments add up to {format_inr(paid)} but {format_inr(totals.total)} is due.",
             fields={"payments": "Must add up to the amount due."}, amount_due=totals.total, paid=paid,
         )
+    kind = _document_kind(list(bill.lines.all()))
+    _check_recipient(bill.client, kind=kind, total=totals.total)
     sale_numbers = {
         e.package_id: e.package.sale_document.number
         for e in entitlements.values() if e.package.sale_document_id
@@ -367,7 +391,11 @@ def _snapshot(bill: Bill, lines: list[BillLine], totals: Totals, payments, kind:
             "branch": branch.name, "address": branch.address, "state": branch.state_name,
             "state_code": branch.state_code, "gstin": branch.gstin,
         },
-        "recipient": {"name": client.name, "phone": client.phone, "email": client.email},
+        "recipient": {
+            "name": client.name, "phone": client.phone, "email": client.email, "gstin": client.gstin,
+            "address": client.address, "state_code": client.state_code,
+            "state": STATES.get(client.state_code, ""),
+        },
         "place_of_supply": f"{branch.state_name} ({branch.state_code})",
         "reverse_charge": False,
         "lines": snap_lines,

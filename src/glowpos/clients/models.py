@@ -13,6 +13,11 @@ class Client(models.Model):
     # The national number's digits reversed: "last 4 digits" becomes an indexed prefix lookup.
     phone_reversed = models.CharField(max_length=16)
     email = models.EmailField(blank=True)
+    # Printed on tax invoices (CGST Rule 46): GSTIN of a registered recipient; address and
+    # state of an unregistered one whose bill is ₹50,000 or more.
+    gstin = models.CharField(max_length=15, blank=True)
+    address = models.TextField(blank=True)
+    state_code = models.CharField(max_length=2, blank=True, help_text="GST state code, e.g. 29.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
