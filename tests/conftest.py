@@ -7,14 +7,29 @@ from django.db import connection
 from tests import factories
 
 
+def pytest_configure(config):
+    """Test users need no slow password hashing (production keeps Django's PBKDF2)."""
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def _transactional(request) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    return bool({"transactional_db", "live_server", "committed_db"} & set(request.fixturenames)) or bool(
+        marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0]))
+    )
+
+
 @pytest.fixture(autouse=True)
-def _restore_purge_guard(request):
-    """After a transactional test's flush (SQLite only), immutability triggers refuse deletes again."""
+def _restore_purge_guard(request, django_db_blocker):
+    """After a transactional test's flush (SQLite only), immutability triggers refuse deletes again.
+
+    This runs after pytest-django has torn the test database down for the test and blocked
+    access again, hence the explicit unblock."""
     yield
-    if connection.vendor == "sqlite" and {"transactional_db", "live_server", "committed_db"} & set(
-        request.fixturenames
-    ):
-        with connection.cursor() as cursor:
+    if connection.vendor == "sqlite" and _transactional(request):
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
             cursor.execute("UPDATE glowpos_purge_guard SET allowed = 0")
 
 

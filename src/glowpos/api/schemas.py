@@ -8,7 +8,8 @@ from pydantic import Field
 from ninja import Schema
 
 Id = Annotated[int, Field(ge=1, le=2**53)]
-Paise = Annotated[int, Field(ge=1, le=10**13, description="Paise (₹1 = 100).")]
+# Strict: money is whole paise; 4500.0, "4500" or true must be refused, not coerced.
+Paise = Annotated[int, Field(ge=1, le=10**13, strict=True, description="Paise (₹1 = 100).")]
 
 
 class TokenIn(Schema):
@@ -36,6 +37,18 @@ class ClientPatch(Schema):
 class BillIn(Schema):
     client_id: Id
     branch_id: Id | None = None
+    ship_to_state_code: Annotated[str, Field(max_length=2)] = ""
+
+
+class ApprovalIn(Schema):
+    username: Annotated[str, Field(min_length=1, max_length=150)]
+    password: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class DiscountIn(Schema):
+    amount: Annotated[int, Field(ge=0, le=10**13, description="Paise off, tax-inclusive.")]
+    line_id: Id | None = None
+    approval: ApprovalIn | None = None
 
 
 class LineIn(Schema):
@@ -53,7 +66,8 @@ class PaymentIn(Schema):
 
 
 class CloseIn(Schema):
-    payments: Annotated[list[PaymentIn], Field(max_length=20)] = []
+    # Required (API.md marks no "?"): a pure redemption sends [], so a missing or non-object body is refused.
+    payments: Annotated[list[PaymentIn], Field(max_length=20)]
 
 
 class VoidIn(Schema):

@@ -9,7 +9,7 @@ from ninja import NinjaAPI, Query, Router
 from ninja.security import HttpBearer
 
 from glowpos.api import errors
-from glowpos.api.schemas import BillIn, ClientIn, ClientPatch, CloseIn, Id, LineIn, TokenIn, VoidIn
+from glowpos.api.schemas import BillIn, ClientIn, ClientPatch, DiscountIn, CloseIn, Id, LineIn, TokenIn, VoidIn
 from glowpos.billing import selectors as bills
 from glowpos.billing import services as billing
 from glowpos.catalog import selectors as catalog
@@ -109,7 +109,8 @@ def _bill(request, bill_id: int) -> dict:
 
 @api.post("/bills", response={201: dict}, tags=["bills"])
 def open_bill(request, payload: BillIn):
-    bill = billing.open_bill(client_id=payload.client_id, branch_id=payload.branch_id, by=request.staff)
+    bill = billing.open_bill(client_id=payload.client_id, branch_id=payload.branch_id, by=request.staff,
+                             ship_to_state_code=payload.ship_to_state_code)
     return 201, bills.bill_data(bill)
 
 
@@ -143,6 +144,23 @@ def add_line(request, bill_id: Id, payload: LineIn):
 @api.delete("/bills/{bill_id}/lines/{line_id}", tags=["bills"])
 def remove_line(request, bill_id: Id, line_id: Id) -> dict:
     billing.remove_line(bill_id=bill_id, line_id=line_id, by=request.staff)
+    return _bill(request, bill_id)
+
+
+@api.post("/bills/{bill_id}/discount", tags=["bills"])
+def discount(request, bill_id: Id, payload: DiscountIn) -> dict:
+    """A discount on one line (line_id) or on the whole bill; above the business's limit it
+    needs `approval`: a manager's username and password, checked like a login."""
+    approver = None
+    if payload.approval is not None:
+        approver = tenancy.authenticate_staff(
+            username=payload.approval.username, password=payload.approval.password, address=_address(request)
+        )
+    if payload.line_id is not None:
+        billing.discount_line(bill_id=bill_id, line_id=payload.line_id, amount=payload.amount,
+                              by=request.staff, approver=approver)
+    else:
+        billing.discount_bill(bill_id=bill_id, amount=payload.amount, by=request.staff, approver=approver)
     return _bill(request, bill_id)
 
 

@@ -15,3 +15,8 @@ class IdempotencyConflict(DomainError):
 
 class EmptyBill(DomainError):
     code = "bill_empty"
+
+
+class DiscountNeedsApproval(DomainError):
+    code = "discount_needs_approval"
+    status = 403

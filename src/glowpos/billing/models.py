@@ -26,6 +26,10 @@ class Bill(models.Model):
     opened_at = models.DateTimeField()
     closed_by = models.ForeignKey(StaffMember, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     closed_at = models.DateTimeField(null=True, blank=True)
+    ship_to_state_code = models.CharField(
+        max_length=2, blank=True,
+        help_text="Goods shipped to another state are inter-state supplies (IGST); blank: over the counter.",
+    )
     idempotency_key = models.CharField(max_length=100, null=True, blank=True)
     close_fingerprint = models.CharField(max_length=64, blank=True)
     void_reason = models.CharField(max_length=300, blank=True)
@@ -62,7 +66,8 @@ class BillLine(models.Model):
     plan = models.ForeignKey(PackagePlan, null=True, blank=True, on_delete=models.PROTECT)
     quantity = models.PositiveIntegerField(default=1)
     unit_price = models.BigIntegerField(default=0)
-    amount = models.BigIntegerField(default=0)
+    discount = models.BigIntegerField(default=0, help_text="Paise off unit price × quantity, tax-inclusive.")
+    amount = models.BigIntegerField(default=0, help_text="Paise: unit price × quantity − discount.")
     code = models.CharField(max_length=8, blank=True, help_text="SAC or HSN.")
     rate_bp = models.PositiveIntegerField(default=0)
     exempt = models.BooleanField(default=False)
@@ -81,6 +86,10 @@ class BillLine(models.Model):
             ),
             models.CheckConstraint(
                 condition=~Q(type="redemption") | Q(amount=0), name="line_redemption_is_free"
+            ),
+            models.CheckConstraint(
+                condition=Q(discount__gte=0) & Q(amount=F("unit_price") * F("quantity") - F("discount")),
+                name="line_amount_is_price_less_discount",
             ),
         ]
 

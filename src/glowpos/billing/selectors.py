@@ -1,6 +1,8 @@
 """Reading bills: the bill as the API and the counter show it."""
 from __future__ import annotations
 
+from django.utils import timezone
+
 from glowpos.billing.models import Bill, BillStatus
 from glowpos.billing.services import bill_totals
 from glowpos.errors import NotFound
@@ -20,7 +22,8 @@ def bill_data(bill: Bill) -> dict:
     for line in bill.lines.select_related("redemption__entitlement").order_by("id"):
         row = {
             "id": line.id, "type": line.type, "description": line.description,
-            "quantity": line.quantity, "unit_price": line.unit_price, "amount": line.amount,
+            "quantity": line.quantity, "unit_price": line.unit_price, "discount": line.discount,
+            "amount": line.amount,
             "code": line.code, "rate_bp": line.rate_bp, "taxable": line.taxable,
             "cgst": line.cgst, "sgst": line.sgst, "igst": line.igst,
             "service_id": line.service_id, "product_id": line.product_id, "plan_id": line.plan_id,
@@ -37,9 +40,119 @@ def bill_data(bill: Bill) -> dict:
     paid = sum(p.amount for p in bill.payments.all())
     return {
         "id": bill.id, "status": bill.status, "client_id": bill.client_id, "branch_id": bill.branch_id,
-        "opened_at": bill.opened_at.isoformat(), "lines": lines,
+        "opened_at": timezone.localtime(bill.opened_at).isoformat(), "lines": lines,
         "subtotal": totals.taxable, "tax": totals.tax, "cgst": totals.cgst, "sgst": totals.sgst,
         "igst": totals.igst, "round_off": totals.round_off, "total": totals.total,
         "amount_due": totals.total - paid if bill.status == BillStatus.OPEN else 0,
         "paid": paid, "currency": "INR",
     }
+
+
+# The counter's screens (frontdesk): the client's open bill, her visits, the day at a glance.
+
+def open_bill_of(*, client, branches=None) -> Bill | None:
+    """The client's most recently opened bill that is still open (in these branches, if given)."""
+    bills = Bill.objects.filter(business=client.business, client=client, status=BillStatus.OPEN)
+    if branches is not None:
+        bills = bills.filter(branch__in=branches)
+    return bills.order_by("-opened_at", "-id").first()
+
+
+def issued_document(*, business: Business, bill_id: int):
+    """The document a closed (or later voided) bill was issued as; NotFound while it is open."""
+    from glowpos.billing.services import closing_document
+
+    document = closing_document(get_bill(business=business, bill_id=bill_id))
+    if document is None:
+        raise NotFound("This bill has no document yet: it is still open.")
+    return document
+
+
+def recent_visits(*, client, limit: int = 5) -> list[dict]:
+    """Her last closed bills, newest first: date, document number, what was done, total."""
+    from django.db.models import Prefetch
+
+    from glowpos.billing.models import BillLine
+    from glowpos.documents.models import Document, DocumentKind
+
+    bills = (
+        Bill.objects.filter(business=client.business, client=client, status=BillStatus.CLOSED)
+        .prefetch_related(
+            Prefetch("lines", queryset=BillLine.objects.select_related("service").order_by("id")),
+            Prefetch("documents", queryset=Document.objects.exclude(kind=DocumentKind.CREDIT_NOTE).order_by("id")),
+        )
+        .order_by("-closed_at", "-id")[:limit]
+    )
+    visits = []
+    for bill in bills:
+        document = next(iter(bill.documents.all()), None)
+        visits.append({
+            "bill_id": bill.id, "closed_at": bill.closed_at,
+            "number": document.number if document else "", "total": document.total if document else 0,
+            "lines": [
+                {"type": line.type, "description": line.description,
+                 "name": line.service.name if line.service_id else line.description}
+                for line in bill.lines.all()
+            ],
+        })
+    return visits
+
+
+def _local_day(on):
+    from datetime import datetime, time, timedelta
+
+    from django.utils import timezone
+
+    start = timezone.make_aware(datetime.combine(on, time.min))
+    return start, timezone.make_aware(datetime.combine(on + timedelta(days=1), time.min))
+
+
+def day_summary(*, business: Business, on) -> dict:
+    """One day at the counter (local date): bills closed, sessions redeemed, money in by method,
+    bills still open. Sums and counts are done by the database."""
+    from django.db.models import Count, Sum
+
+    from glowpos.billing.models import Payment
+    from glowpos.packages.models import Redemption, RedemptionStatus
+
+    start, end = _local_day(on)
+    closed = Bill.objects.filter(business=business, status=BillStatus.CLOSED, closed_at__gte=start,
+                                 closed_at__lt=end)
+    collected = {
+        row["method"]: row["total"]
+        for row in Payment.objects.filter(bill__in=closed).values("method").annotate(total=Sum("amount"))
+    }
+    return {
+        "bills_closed": closed.aggregate(n=Count("id"))["n"],
+        "bills_open": Bill.objects.filter(business=business, status=BillStatus.OPEN).count(),
+        "redemptions": Redemption.objects.filter(
+            business=business, status=RedemptionStatus.POSTED, posted_at__gte=start, posted_at__lt=end
+        ).count(),
+        "collected": collected,
+        "collected_total": sum(collected.values()),
+    }
+
+
+def bills_of_day(*, business: Business, on, limit: int = 50) -> list[dict]:
+    """Bills closed that day (newest first) and every bill still open, with client and total."""
+    from django.db.models import Case, OuterRef, Q, Subquery, Sum, Value, When
+
+    from glowpos.documents.models import Document, DocumentKind
+
+    start, end = _local_day(on)
+    issued = Document.objects.filter(bill=OuterRef("pk")).exclude(kind=DocumentKind.CREDIT_NOTE).order_by("id")
+    bills = (
+        Bill.objects.filter(business=business)
+        .filter(Q(status=BillStatus.OPEN) | Q(status=BillStatus.CLOSED, closed_at__gte=start, closed_at__lt=end))
+        .select_related("client")
+        .annotate(number=Subquery(issued.values("number")[:1]), total=Subquery(issued.values("total")[:1]),
+                  running=Sum("lines__amount"),
+                  waiting=Case(When(status=BillStatus.OPEN, then=Value(0)), default=Value(1)))
+        .order_by("waiting", "-closed_at", "-opened_at")[:limit]
+    )
+    return [
+        {"id": b.id, "status": b.status, "client_id": b.client_id, "client_name": b.client.name,
+         "opened_at": b.opened_at, "closed_at": b.closed_at, "number": b.number or "",
+         "total": b.total if b.total is not None else (b.running or 0)}
+        for b in bills
+    ]

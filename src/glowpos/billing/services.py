@@ -16,7 +16,13 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from glowpos.billing.errors import BillNotOpen, EmptyBill, IdempotencyConflict, PaymentMismatch
+from glowpos.billing.errors import (
+    BillNotOpen,
+    DiscountNeedsApproval,
+    EmptyBill,
+    IdempotencyConflict,
+    PaymentMismatch,
+)
 from glowpos.billing.locking import lock_bill, lock_open_bill
 from glowpos.billing.models import Bill, BillLine, BillStatus, LineType, Payment, PaymentMethod
 from glowpos.catalog.selectors import get_plan, get_product, get_service, plan_rate_on, rate_on
@@ -28,7 +34,7 @@ from glowpos.errors import NotFound, ValidationFailed
 from glowpos.ledger import chart
 from glowpos.ledger import services as ledger
 from glowpos.ledger.models import EntryKind, JournalEntry
-from glowpos.money import round_half_up, split_inclusive
+from glowpos.money import allocate, round_half_up, split_inclusive
 from glowpos.packages import services as packages
 from glowpos.packages.models import Redemption, RedemptionStatus
 from glowpos.packages.selectors import packages_summary
@@ -40,12 +46,18 @@ MAX_QUANTITY = 100
 
 
 def open_bill(*, client_id: int, by: StaffMember, branch_id: int | None = None,
-              at: datetime | None = None) -> Bill:
+              at: datetime | None = None, ship_to_state_code: str = "") -> Bill:
     require_role(by, *COUNTER, action="open bills")
     client = get_client(business=by.business, client_id=client_id)
     branch = _branch_for(by, branch_id)
+    if ship_to_state_code and ship_to_state_code not in STATES:
+        raise ValidationFailed(
+            f"ship_to_state_code: '{ship_to_state_code}' is not a GST state code.",
+            fields={"ship_to_state_code": "Unknown state code."},
+        )
     return Bill.objects.create(
-        business=by.business, branch=branch, client=client, opened_by=by, opened_at=at or timezone.now()
+        business=by.business, branch=branch, client=client, opened_by=by,
+        opened_at=at or timezone.now(), ship_to_state_code=ship_to_state_code,
     )
 
 
@@ -66,18 +78,28 @@ def _check_quantity(quantity: int) -> None:
         )
 
 
+def _tax(amount: int, rate, *, inter_state: bool) -> dict[str, int]:
+    """The tax-inclusive split of a line's amount (exempt supplies carry no tax)."""
+    if rate.exempt:
+        return {"taxable": amount, "cgst": 0, "sgst": 0, "igst": 0}
+    split = split_inclusive(amount, rate.rate_bp, inter_state=inter_state)
+    return {"taxable": split.taxable, "cgst": split.cgst, "sgst": split.sgst, "igst": split.igst}
+
+
+def _inter_state(bill: Bill, type: str) -> bool:
+    """Services on a person are supplied where performed; only goods shipped out of state are IGST."""
+    return type == LineType.PRODUCT and bool(bill.ship_to_state_code) and (
+        bill.ship_to_state_code != bill.branch.state_code
+    )
+
+
 def _priced_line(bill: Bill, *, type: str, description: str, unit_price: int, quantity: int,
                  code: str, rate, **refs) -> BillLine:
     amount = unit_price * quantity
-    if rate.exempt:
-        taxable, cgst, sgst = amount, 0, 0
-    else:
-        split = split_inclusive(amount, rate.rate_bp)
-        taxable, cgst, sgst = split.taxable, split.cgst, split.sgst
     return BillLine.objects.create(
         bill=bill, type=type, description=description, quantity=quantity, unit_price=unit_price,
         amount=amount, code=code, rate_bp=rate.rate_bp, exempt=rate.exempt,
-        taxable=taxable, cgst=cgst, sgst=sgst, igst=0, **refs,
+        **_tax(amount, rate, inter_state=_inter_state(bill, type)), **refs,
     )
 
 
@@ -134,6 +156,67 @@ def remove_line(*, bill_id: int, line_id: int, by: StaffMember) -> None:
         if redemption is not None:
             packages.release_hold(redemption=redemption, by=by, at=at, why="line removed")
         line.delete()
+
+
+def _check_discount_allowed(bill: Bill, *, total_discount: int, gross: int, by: StaffMember,
+                            approver: StaffMember | None) -> None:
+    """Discounts within the business's limit are the counter's call; above it, a manager's."""
+    limit_bp = bill.business.discount_limit_bp
+    if total_discount * 10000 <= gross * limit_bp or by.is_manager:
+        return
+    if approver is not None and approver.business_id == bill.business_id and approver.is_manager:
+        return
+    raise DiscountNeedsApproval(
+        f"A discount above {limit_bp / 100:g}% of the bill needs a manager's approval.",
+        fields={"approval": "A manager's username and password."},
+    )
+
+
+def _set_discounts(bill: Bill, discounts: dict[int, int], *, by: StaffMember,
+                   approver: StaffMember | None) -> None:
+    lines = {l.id: l for l in bill.lines.exclude(type=LineType.REDEMPTION)}
+    gross = sum(l.unit_price * l.quantity for l in lines.values())
+    after = {lid: discounts.get(lid, l.discount) for lid, l in lines.items()}
+    _check_discount_allowed(bill, total_discount=sum(after.values()), gross=gross, by=by, approver=approver)
+    for line_id, discount in discounts.items():
+        line = lines[line_id]
+        amount = line.unit_price * line.quantity - discount
+        rate = _line_rate(line, timezone.localdate())
+        BillLine.objects.filter(id=line.id).update(
+            discount=discount, amount=amount, **_tax(amount, rate, inter_state=_inter_state(bill, line.type))
+        )
+
+
+def discount_line(*, bill_id: int, line_id: int, amount: int, by: StaffMember,
+                  approver: StaffMember | None = None) -> None:
+    """Take `amount` paise (tax-inclusive) off one line; the taxable value falls with it."""
+    require_role(by, *COUNTER, action="give discounts")
+    with transaction.atomic():
+        bill = lock_open_bill(business=by.business, bill_id=bill_id)
+        line = bill.lines.filter(id=line_id).first()
+        if line is None:
+            raise NotFound("Line not found on this bill.")
+        if line.type == LineType.REDEMPTION:
+            raise ValidationFailed("line_id: a redemption costs nothing; there is nothing to discount.",
+                                   fields={"line_id": "Redemption line."})
+        if not 0 <= amount <= line.unit_price * line.quantity:
+            raise ValidationFailed("amount: between 0 and the line's price.", fields={"amount": "Out of range."})
+        _set_discounts(bill, {line.id: amount}, by=by, approver=approver)
+
+
+def discount_bill(*, bill_id: int, amount: int, by: StaffMember, approver: StaffMember | None = None) -> None:
+    """A discount on the whole bill, spread over its charged lines in proportion to their price
+    (largest remainder, to the paisa), replacing any line discounts."""
+    require_role(by, *COUNTER, action="give discounts")
+    with transaction.atomic():
+        bill = lock_open_bill(business=by.business, bill_id=bill_id)
+        lines = list(bill.lines.exclude(type=LineType.REDEMPTION).order_by("id"))
+        gross = [l.unit_price * l.quantity for l in lines]
+        if not lines or not 0 <= amount <= sum(gross):
+            raise ValidationFailed("amount: between 0 and the bill's charged total.",
+                                   fields={"amount": "Out of range."})
+        shares = allocate(amount, gross) if sum(gross) else [0] * len(lines)
+        _set_discounts(bill, {l.id: share for l, share in zip(lines, shares)}, by=by, approver=approver)
 
 
 @dataclass(frozen=True)
@@ -245,20 +328,19 @@ def close_bill(*, bill_id: int, payments: list[dict], idempotency_key: str | Non
         raise
 
 
+def _line_rate(line: BillLine, on):
+    if line.type == LineType.PACKAGE_SALE:
+        return plan_rate_on(plan=line.plan, on=on)
+    return rate_on(business=line.bill.business, code=line.code, on=on)
+
+
 def _reprice(bill: Bill, on) -> None:
     """Tax follows the supply date: lines are repriced at the rate in force when the bill closes."""
-    for line in bill.lines.exclude(type=LineType.REDEMPTION).select_related("plan"):
-        if line.type == LineType.PACKAGE_SALE:
-            rate = plan_rate_on(plan=line.plan, on=on)
-        else:
-            rate = rate_on(business=bill.business, code=line.code, on=on)
-        if rate.exempt:
-            taxable, cgst, sgst = line.amount, 0, 0
-        else:
-            split = split_inclusive(line.amount, rate.rate_bp)
-            taxable, cgst, sgst = split.taxable, split.cgst, split.sgst
+    for line in bill.lines.exclude(type=LineType.REDEMPTION).select_related("plan", "bill__business"):
+        rate = _line_rate(line, on)
         BillLine.objects.filter(id=line.id).update(
-            rate_bp=rate.rate_bp, exempt=rate.exempt, code=rate.code, taxable=taxable, cgst=cgst, sgst=sgst
+            rate_bp=rate.rate_bp, exempt=rate.exempt, code=rate.code,
+            **_tax(line.amount, rate, inter_state=_inter_state(bill, line.type)),
         )
 
 
@@ -370,7 +452,8 @@ def _snapshot(bill: Bill, lines: list[BillLine], totals: Totals, payments, kind:
     for l in lines:
         row = {
             "id": l.id, "type": l.type, "description": l.description, "code": l.code,
-            "quantity": l.quantity, "unit_price": l.unit_price, "rate_bp": l.rate_bp,
+            "quantity": l.quantity, "unit_price": l.unit_price, "discount": l.discount,
+            "rate_bp": l.rate_bp, "inter_state": bool(l.igst),
             "exempt": l.exempt, "taxable": l.taxable, "cgst": l.cgst, "sgst": l.sgst,
             "igst": l.igst, "amount": l.amount,
         }
@@ -397,6 +480,9 @@ def _snapshot(bill: Bill, lines: list[BillLine], totals: Totals, payments, kind:
             "state": STATES.get(client.state_code, ""),
         },
         "place_of_supply": f"{branch.state_name} ({branch.state_code})",
+        "ship_to": (
+            f"{STATES[bill.ship_to_state_code]} ({bill.ship_to_state_code})" if bill.ship_to_state_code else ""
+        ),
         "reverse_charge": False,
         "lines": snap_lines,
         "totals": totals.as_dict(),

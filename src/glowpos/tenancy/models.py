@@ -14,6 +14,9 @@ class Business(models.Model):
     round_off_to_rupee = models.BooleanField(
         default=False, help_text="Round each invoice total to the nearest rupee (own ledger line)."
     )
+    discount_limit_bp = models.PositiveIntegerField(
+        default=1000, help_text="Discounts above this share of a bill (basis points) need a manager."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
