@@ -9,11 +9,13 @@ from dataclasses import dataclass
 from django.test import Client as HttpClient
 
 from glowpos.billing import services as billing
-from glowpos.catalog.models import PackagePlan, Service
+from glowpos.billing.models import Bill
+from glowpos.catalog.models import PackagePlan, Product, Service
 from glowpos.clients.models import Client
 from glowpos.clients.services import create_client
 from glowpos.demo.setup import create_business
 from glowpos.packages.models import ClientPackage
+from glowpos.packages.services import apply_package
 from glowpos.tenancy.models import Business, Role, StaffMember
 
 PASSWORD = "test-password-1"
@@ -34,6 +36,9 @@ class Clinic:
 
     def plan(self, code: str = "LHR-6") -> PackagePlan:
         return PackagePlan.objects.get(business=self.business, code=code)
+
+    def product(self, name: str = "Sunscreen SPF 50") -> Product:
+        return Product.objects.get(business=self.business, name=name)
 
 
 def clinic(name: str | None = None) -> Clinic:
@@ -94,3 +99,90 @@ def api_client(staff: StaffMember) -> Api:
     response = Api(None).post("/auth/token", {"username": staff.user.username, "password": PASSWORD})
     assert response.status_code == 201, response.content
     return Api(response.json()["token"])
+
+
+# Builders over HTTP, for the API tests: the same calls the counter makes.
+
+def api_bill(api: Api, who: Client, *lines: dict) -> dict:
+    """Open a bill for `who` through POST /bills, add each line; returns the bill's JSON."""
+    response = api.post("/bills", {"client_id": who.id})
+    assert response.status_code == 201, response.content
+    bill = response.json()
+    for line in lines:
+        response = api.post(f"/bills/{bill['id']}/lines", line)
+        assert response.status_code == 201, response.content
+        bill = response.json()
+    return bill
+
+
+def api_close(api: Api, bill_id: int, payments: list[dict] | None = None, *, key: str | None = None):
+    """POST /bills/{id}/close with a fresh Idempotency-Key unless one is given; returns the response."""
+    key = key or f"close-{bill_id}-{next(_seq)}"
+    return api.post(f"/bills/{bill_id}/close", {"payments": payments or []}, headers={"Idempotency-Key": key})
+
+
+def api_closed(api: Api, who: Client, *lines: dict, method: str = "upi") -> dict:
+    """A bill with these lines, closed and paid in full by one method; returns the close response JSON."""
+    bill = api_bill(api, who, *lines)
+    due = bill["amount_due"]
+    response = api_close(api, bill["id"], [{"method": method, "amount": due}] if due else [])
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def service_line(service: Service, quantity: int = 1) -> dict:
+    return {"type": "service", "service_id": service.id, "quantity": quantity}
+
+
+def redemption_line(package: ClientPackage, service: Service) -> dict:
+    return {"type": "redemption", "package_id": package.id, "service_id": service.id}
+
+
+# Builders through the services, for the core tests.
+
+def open_bill(c: Clinic, who: Client, *lines: tuple[str, object]) -> Bill:
+    """An open bill for `who` with ("service", Service) / ("product", Product) /
+    ("package_sale", PackagePlan) / ("redemption", ClientPackage) lines."""
+    bill = billing.open_bill(client_id=who.id, by=c.front_desk)
+    for kind, thing in lines:
+        if kind == "service":
+            billing.add_service(bill_id=bill.id, service_id=thing.id, by=c.front_desk)
+        elif kind == "product":
+            billing.add_product(bill_id=bill.id, product_id=thing.id, by=c.front_desk)
+        elif kind == "package_sale":
+            billing.add_package_sale(bill_id=bill.id, plan_id=thing.id, by=c.front_desk)
+        else:
+            hold(c, bill, thing)
+    return bill
+
+
+def package_service(package: ClientPackage) -> Service:
+    return package.entitlements.order_by("id").first().service
+
+
+def hold(c: Clinic, bill: Bill, package: ClientPackage):
+    """Apply the package to the open bill: one unit of its (first) service held."""
+    return apply_package(bill_id=bill.id, package_id=package.id, service_id=package_service(package).id,
+                         by=c.front_desk)
+
+
+def payment_due(bill: Bill, method: str = "cash") -> list[dict]:
+    due = billing.bill_totals(Bill.objects.get(id=bill.id)).total
+    return [{"method": method, "amount": due}] if due else []
+
+
+def close_paid(c: Clinic, bill: Bill, *, key: str | None = None, method: str = "cash"):
+    """Close the bill paying exactly what is due; returns billing.Closed."""
+    return billing.close_bill(bill_id=bill.id, payments=payment_due(bill, method),
+                              idempotency_key=key or f"close-{bill.id}", by=c.front_desk)
+
+
+def redeem(c: Clinic, package: ClientPackage):
+    """A visit paid wholly from the package: open, apply, close. Returns billing.Closed."""
+    return close_paid(c, open_bill(c, package.client, ("redemption", package)))
+
+
+def redeem_until(c: Clinic, package: ClientPackage, *, remaining: int) -> None:
+    entitlement = package.entitlements.order_by("id").first()
+    for _ in range(entitlement.total_units - entitlement.used_units - entitlement.held_units - remaining):
+        redeem(c, package)

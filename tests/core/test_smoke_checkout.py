@@ -12,3 +12,19 @@ def test_24000_package_sale_posts_deferred_revenue_and_gst(clinic):
     assert {p.account.code: p.amount for p in entry.postings.all()} == {
         "upi": 2_400_000, "deferred_revenue": -2_033_898, "output_cgst": -183_051, "output_sgst": -183_051,
     }
+
+
+def test_a_session_held_on_another_open_bill_still_counts_as_remaining_on_the_receipt(clinic):
+    from glowpos.billing import services as billing
+    from glowpos.packages.services import apply_package
+
+    priya = factories.client(clinic)
+    package = factories.sold_package(clinic, priya)
+    laser = clinic.service()
+    first, second = (billing.open_bill(client_id=priya.id, by=clinic.front_desk) for _ in range(2))
+    for bill in (first, second):
+        apply_package(bill_id=bill.id, package_id=package.id, service_id=laser.id, by=clinic.front_desk)
+    doc = billing.close_bill(bill_id=first.id, payments=[], idempotency_key="first", by=clinic.front_desk).document
+    line = doc.snapshot["lines"][0]
+    assert line["description"].endswith("session 1 of 6, 5 remaining")
+    assert line["package"] == {"id": package.id, "code": "LHR-6", "session": 1, "total": 6, "remaining_after": 5}

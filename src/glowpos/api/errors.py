@@ -52,6 +52,11 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request, exc: HttpError):
+        if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
+            # Unparseable JSON is bad input like any other: 422 naming the body, as API.md says.
+            return api.create_response(
+                request, body("validation_error", "body: not valid JSON.", {"body": "Not valid JSON."}), status=422
+            )
         code = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
                 405: "method_not_allowed", 429: "throttled"}.get(exc.status_code, "error")
         return api.create_response(request, body(code, str(exc)), status=exc.status_code)

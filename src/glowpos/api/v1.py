@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.db import transaction
-from ninja import NinjaAPI, Query, Router
+from ninja import NinjaAPI, Query, Router, Status
 from ninja.security import HttpBearer
 
 from glowpos.api import errors
@@ -47,7 +47,7 @@ def _address(request) -> str:
 @api.post("/auth/token", auth=None, response={201: dict}, tags=["auth"])
 def token(request, payload: TokenIn):
     key = tenancy.issue_token(username=payload.username, password=payload.password, address=_address(request))
-    return 201, {"token": key}
+    return Status(201, {"token": key})
 
 
 @api.get("/services", tags=["catalog"])
@@ -86,7 +86,7 @@ def search_clients(request, q: str = Query(..., min_length=1, max_length=100)) -
 def add_client(request, payload: ClientIn):
     client = create_client(by=request.staff, name=payload.name, phone=payload.phone, email=payload.email,
                            gstin=payload.gstin, address=payload.address, state_code=payload.state_code)
-    return 201, _client_data(client)
+    return Status(201, _client_data(client))
 
 
 @api.get("/clients/{client_id}", tags=["clients"])
@@ -111,7 +111,7 @@ def _bill(request, bill_id: int) -> dict:
 def open_bill(request, payload: BillIn):
     bill = billing.open_bill(client_id=payload.client_id, branch_id=payload.branch_id, by=request.staff,
                              ship_to_state_code=payload.ship_to_state_code)
-    return 201, bills.bill_data(bill)
+    return Status(201, bills.bill_data(bill))
 
 
 @api.get("/bills/{bill_id}", tags=["bills"])
@@ -138,7 +138,7 @@ def add_line(request, bill_id: Id, payload: LineIn):
     else:
         packages.apply_package(bill_id=bill_id, package_id=_require(payload, "package_id"),
                                service_id=_require(payload, "service_id"), by=by)
-    return 201, _bill(request, bill_id)
+    return Status(201, _bill(request, bill_id))
 
 
 @api.delete("/bills/{bill_id}/lines/{line_id}", tags=["bills"])

@@ -460,10 +460,9 @@ def _snapshot(bill: Bill, lines: list[BillLine], totals: Totals, payments, kind:
         redemption = getattr(l, "redemption", None)
         if redemption is not None:
             ent = redemption.entitlement
-            ent.refresh_from_db()
             row["package"] = {
                 "id": ent.package_id, "code": ent.package.plan.code, "session": redemption.session_number,
-                "total": ent.total_units, "remaining_after": ent.remaining,
+                "total": ent.total_units, "remaining_after": ent.total_units - redemption.session_number,
             }
         snap_lines.append(row)
     return {

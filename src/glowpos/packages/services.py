@@ -71,7 +71,7 @@ def apply_package(*, bill_id: int, package_id: int, service_id: int, by: StaffMe
         if package.client_id != bill.client_id:
             raise PackageNotApplicable("This package belongs to another client.", package_id=package.id)
         entitlement = (
-            Entitlement.objects.select_for_update().select_related("service")
+            Entitlement.objects.select_for_update(of=("self",)).select_related("service")
             .filter(package=package, service_id=service_id).first()
         )
         if entitlement is None:
@@ -124,13 +124,16 @@ def release_hold(*, redemption: Redemption, by: StaffMember, at: datetime, why: 
 
 
 def lock_entitlements_of(bill: Bill) -> dict[int, Entitlement]:
-    """Lock every entitlement the bill redeems, in id order (no deadlocks between terminals)."""
+    """Lock every entitlement the bill redeems, in id order (no deadlocks between terminals).
+
+    Only the entitlement rows (OF self): locking the joined package, plan and service rows too
+    would make two closes that share a plan take those locks in crossed order and deadlock."""
     ids = Redemption.objects.filter(bill=bill, status=RedemptionStatus.PENDING).values_list(
         "entitlement_id", flat=True
     )
     return {
         e.id: e
-        for e in Entitlement.objects.select_for_update()
+        for e in Entitlement.objects.select_for_update(of=("self",))
         .filter(id__in=list(ids)).select_related("package__plan", "service").order_by("id")
     }
 
@@ -149,12 +152,17 @@ def post_pending(*, bill: Bill, entitlements: dict[int, Entitlement], by: StaffM
         check_redeemable(package, on=on)
         ent.used_units += 1
         ent.held_units -= 1
-        session = ent.used_units
+        # The lowest unit not posted: a voided visit gives its unit (and that unit's value)
+        # back, so the units posted are distinct and sum exactly to the entitlement's value.
+        taken = set(Redemption.objects.filter(entitlement_id=ent.id, status=RedemptionStatus.POSTED)
+                    .values_list("session_number", flat=True))
+        session = min(n for n in range(1, ent.total_units + 1) if n not in taken)
         value = unit_value(ent.taxable_value, ent.total_units, session)
         Entitlement.objects.filter(id=ent.id).update(
             used_units=F("used_units") + 1, held_units=F("held_units") - 1
         )
-        remaining = ent.total_units - ent.used_units - ent.held_units
+        # Sessions not yet redeemed after this one; units held on other open bills are still hers.
+        remaining = ent.total_units - session
         source = sale_number.get(package.id)
         origin = f" (invoice {source})" if source else ""
         redemption.line.description = (

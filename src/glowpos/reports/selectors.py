@@ -17,7 +17,9 @@ def deferred_revenue(*, business: Business, start: date, end: date) -> dict[str,
     Each movement is the credit-positive sum of deferred-revenue postings of that kind of
     entry in the period (a reversal carries its original's kind, so a void nets out).
     """
-    opening = -balance(business=business, account=DEFERRED_REVENUE, as_of=start - timedelta(days=1))
+    # Nothing can be posted before date.min (and the day before it does not exist).
+    opening = 0 if start == date.min else -balance(
+        business=business, account=DEFERRED_REVENUE, as_of=start - timedelta(days=1))
     rows = (
         Posting.objects.filter(
             account__business=business, account__code=DEFERRED_REVENUE, date__gte=start, date__lte=end

@@ -7,7 +7,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import authenticate
-from django.db import transaction
 from django.utils import timezone
 
 from glowpos.errors import Forbidden
@@ -45,8 +44,8 @@ def authenticate_staff(*, username: str, password: str, address: str) -> StaffMe
     return staff
 
 
-@transaction.atomic
 def issue_token(*, username: str, password: str, address: str) -> str:
+    # Not atomic: the failure recorded for the throttle must survive the refusal it causes.
     staff = authenticate_staff(username=username, password=password, address=address)
     key = secrets.token_urlsafe(32)
     ApiToken.objects.create(
