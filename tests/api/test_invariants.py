@@ -181,3 +181,11 @@ def test_largest_accepted_ids_in_a_body_are_a_plain_404(clinic, api, priya, lase
     refused(api.post(f"/bills/{bill['id']}/lines", {"type": "package_sale", "plan_id": 2**53}), 404, "not_found")
     refused(api.post(f"/bills/{bill['id']}/lines", {"type": "redemption", "package_id": 2**53,
                                                     "service_id": laser.id}), 404, "not_found")
+
+
+def test_unknown_api_path_and_wrong_method_still_answer_with_the_error_body(api):
+    unknown = api.get("/no-such-endpoint")
+    assert unknown.status_code == 404 and unknown.json()["code"] == "not_found"
+    wrong = api.get("/bills/1/close")
+    assert wrong.status_code == 405 and wrong.json()["code"] == "method_not_allowed"
+    assert "POST" in wrong["Allow"]
