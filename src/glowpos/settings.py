@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # request.htmx: the counter screens answer htmx requests with a fragment, others with a page.
     "django_htmx.middleware.HtmxMiddleware",
+    "glowpos.api.middleware.ApiErrorBodyMiddleware",
 ]
 
 ROOT_URLCONF = "glowpos.urls"
