@@ -510,6 +510,7 @@ def void_bill(*, bill_id: int, reason: str, by: StaffMember, at: datetime | None
                 packages.release_hold(redemption=redemption, by=by, at=at, why=f"bill voided: {reason}")
         else:
             original = closing_document(bill)
+            packages.lock_entitlements_voided_with(bill)
             packages.cancel_unredeemed_sale(bill=bill, by=by, at=at, why=reason)
             packages.reverse_posted(bill=bill, by=by, at=at, why=reason)
             credit_note = None

@@ -97,7 +97,14 @@ class Redemption(models.Model):
         "billing.BillLine", null=True, blank=True, on_delete=models.SET_NULL, related_name="redemption"
     )
     status = models.CharField(max_length=10, choices=RedemptionStatus.choices, default=RedemptionStatus.PENDING)
-    session_number = models.PositiveIntegerField(help_text="Which unit of the total this is (1-based).")
+    session_number = models.PositiveIntegerField(
+        help_text="The client's count: this is her n-th session of the entitlement (1-based)."
+    )
+    unit = models.PositiveIntegerField(
+        null=True, blank=True,
+        help_text="Which allocated unit was recognised (set when posted): the lowest not posted, so a "
+                  "voided visit's unit is reused and posted values sum exactly to the entitlement.",
+    )
     value = models.BigIntegerField(null=True, blank=True, help_text="Paise recognised when posted.")
     held_at = models.DateTimeField()
     posted_at = models.DateTimeField(null=True, blank=True)

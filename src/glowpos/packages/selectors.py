@@ -52,3 +52,35 @@ def packages_summary(*, client: Client) -> list[dict]:
         package_data(p, on=on) for p in client_packages(client=client)
         if p.status not in (PackageStatus.CANCELLED, PackageStatus.TRANSFERRED)
     ]
+
+
+# Packages at a glance (the counter's home screen): who should hear about renewal today.
+
+def _with_remaining(business, on: date):
+    from django.db.models import F, Sum
+
+    return (
+        ClientPackage.objects.filter(business=business, status=PackageStatus.ACTIVE, expires_on__gte=on)
+        .select_related("client", "plan")
+        .annotate(remaining=Sum(F("entitlements__total_units") - F("entitlements__used_units")
+                                - F("entitlements__held_units")),
+                  total=Sum("entitlements__total_units"))
+    )
+
+
+def expiring_packages(*, business, on: date, within_days: int = 30, limit: int = 20) -> list[ClientPackage]:
+    """Active packages with sessions left that expire within `within_days` of `on`, soonest first."""
+    from datetime import timedelta
+
+    return list(
+        _with_remaining(business, on).filter(expires_on__lte=on + timedelta(days=within_days), remaining__gt=0)
+        .order_by("expires_on", "id")[:limit]
+    )
+
+
+def low_balance_packages(*, business, on: date, at_most: int = 1, limit: int = 20) -> list[ClientPackage]:
+    """Active, unexpired packages down to their last `at_most` session(s): time to offer a renewal."""
+    return list(
+        _with_remaining(business, on).filter(remaining__gt=0, remaining__lte=at_most)
+        .order_by("remaining", "expires_on", "id")[:limit]
+    )

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from glowpos.billing.models import Bill, BillLine, BillStatus, LineType
@@ -78,6 +78,8 @@ def apply_package(*, bill_id: int, package_id: int, service_id: int, by: StaffMe
             raise PackageNotApplicable(
                 f"{package.plan.name} does not include that service.", package_id=package.id
             )
+        # Read again under the entitlement's lock: a void of the sale may just have cancelled it.
+        package.refresh_from_db(fields=["status", "expires_on"])
         check_redeemable(package, on=on)
         if entitlement.remaining <= 0:
             raise PackageExhausted(
@@ -152,12 +154,13 @@ def post_pending(*, bill: Bill, entitlements: dict[int, Entitlement], by: StaffM
         check_redeemable(package, on=on)
         ent.used_units += 1
         ent.held_units -= 1
-        # The lowest unit not posted: a voided visit gives its unit (and that unit's value)
-        # back, so the units posted are distinct and sum exactly to the entitlement's value.
+        # The label is her count of sessions used; the value is that of the lowest unit not
+        # posted, so a voided visit gives its unit back and posted values sum exactly.
+        session = ent.used_units
         taken = set(Redemption.objects.filter(entitlement_id=ent.id, status=RedemptionStatus.POSTED)
-                    .values_list("session_number", flat=True))
-        session = min(n for n in range(1, ent.total_units + 1) if n not in taken)
-        value = unit_value(ent.taxable_value, ent.total_units, session)
+                    .values_list("unit", flat=True))
+        unit = min(n for n in range(1, ent.total_units + 1) if n not in taken)
+        value = unit_value(ent.taxable_value, ent.total_units, unit)
         Entitlement.objects.filter(id=ent.id).update(
             used_units=F("used_units") + 1, held_units=F("held_units") - 1
         )
@@ -171,7 +174,7 @@ def post_pending(*, bill: Bill, entitlements: dict[int, Entitlement], by: StaffM
         )
         redemption.line.save(update_fields=["description"])
         Redemption.objects.filter(id=redemption.id).update(
-            status=RedemptionStatus.POSTED, posted_at=at, session_number=session, value=value
+            status=RedemptionStatus.POSTED, posted_at=at, session_number=session, unit=unit, value=value
         )
         redemption.session_number, redemption.value = session, value
         PackageEvent.objects.create(
@@ -232,6 +235,17 @@ def create_sold_packages(*, bill: Bill, by: StaffMember, at: datetime) -> list[C
         )
         created.append(package)
     return created
+
+
+def lock_entitlements_voided_with(bill: Bill) -> None:
+    """Before a void: lock, in id order, the entitlements of the packages the bill sold and of
+    the units it redeemed. A terminal holding a unit of one of them either finishes first (and
+    the void sees its hold) or waits and then sees what the void did."""
+    redeemed = Redemption.objects.filter(bill=bill, status=RedemptionStatus.POSTED).values("entitlement_id")
+    list(
+        Entitlement.objects.select_for_update(of=("self",))
+        .filter(Q(package__sale_bill=bill) | Q(id__in=redeemed)).order_by("id").values_list("id", flat=True)
+    )
 
 
 def cancel_unredeemed_sale(*, bill: Bill, by: StaffMember, at: datetime, why: str) -> None:
