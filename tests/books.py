@@ -15,15 +15,15 @@ from glowpos.reports.selectors import deferred_revenue
 
 def owed(business) -> int:
     """What the clinic still owes in sessions: for every package not cancelled, the allocated
-    value of each unit not redeemed (money.unit_value of that session)."""
+    value of each unit not redeemed (money.unit_value of that session). An imported package's
+    units used before GlowPOS are units 1..opening_used_units: owed no more, never posted here."""
     total = 0
-    for ent in Entitlement.objects.filter(package__business=business).exclude(
-        package__status=PackageStatus.CANCELLED
-    ):
-        redeemed = set(
-            ent.redemptions.filter(status=RedemptionStatus.POSTED).values_list("unit", flat=True)
-        )
-        assert len(redeemed) == ent.used_units, "each posted redemption is a different unit"
+    gone = [PackageStatus.CANCELLED, PackageStatus.EXPIRED, PackageStatus.TRANSFERRED]
+    for ent in Entitlement.objects.filter(package__business=business).exclude(package__status__in=gone):
+        posted = list(ent.redemptions.filter(status=RedemptionStatus.POSTED).values_list("unit", flat=True))
+        redeemed = set(posted) | set(range(1, ent.opening_used_units + 1))
+        assert len(redeemed) == len(posted) + ent.opening_used_units == ent.used_units, \
+            "each posted redemption is a different unit, and none is one used before the import"
         total += sum(
             unit_value(ent.taxable_value, ent.total_units, n)
             for n in range(1, ent.total_units + 1) if n not in redeemed

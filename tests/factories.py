@@ -51,6 +51,8 @@ def clinic(name: str | None = None) -> Clinic:
                    Role.OWNER: f"owner{n}{_run}", Role.PRACTITIONER: f"practitioner{n}{_run}"},
         password=PASSWORD,
     )
+    # Back-to-back sessions in tests: the minimum interval is set by the tests about it.
+    Service.objects.filter(business=business).update(min_interval_days=0)
     staff = {s.role: s for s in StaffMember.objects.filter(business=business)}
     return Clinic(business, staff[Role.FRONT_DESK], staff[Role.MANAGER], staff[Role.OWNER],
                   staff[Role.PRACTITIONER])

@@ -52,6 +52,10 @@ class JournalEntry(models.Model):
     kind = models.CharField(max_length=20, choices=EntryKind.choices)
     memo = models.CharField(max_length=300)
     document = models.ForeignKey("documents.Document", null=True, blank=True, on_delete=models.PROTECT)
+    package = models.ForeignKey(
+        "packages.ClientPackage", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text="The package whose deferred revenue this entry moves (breakage, refund), if one.",
+    )
     reverses = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by"
     )

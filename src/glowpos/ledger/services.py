@@ -32,6 +32,7 @@ def post(
     by: StaffMember | None = None,
     document=None,
     reverses: JournalEntry | None = None,
+    package=None,
 ) -> JournalEntry | None:
     """Post (account code, signed paise) lines as one entry; lines on one account are netted.
 
@@ -52,7 +53,7 @@ def post(
     with transaction.atomic():
         entry = JournalEntry.objects.create(
             business=business, branch=branch, date=on, kind=kind, memo=memo[:300],
-            document=document, reverses=reverses, created_by=by,
+            document=document, reverses=reverses, created_by=by, package=package,
         )
         Posting.objects.bulk_create(
             Posting(entry=entry, account=accounts[code], date=on, amount=amount)
@@ -65,7 +66,7 @@ def reverse(*, entry: JournalEntry, on: date, memo: str, by: StaffMember | None,
     lines = [(p.account.code, -p.amount) for p in entry.postings.select_related("account")]
     reversal = post(
         business=entry.business, branch=entry.branch, on=on, kind=entry.kind, memo=memo,
-        lines=lines, by=by, document=document, reverses=entry,
+        lines=lines, by=by, document=document, reverses=entry, package=entry.package,
     )
     assert reversal is not None
     return reversal

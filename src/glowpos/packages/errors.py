@@ -19,3 +19,13 @@ class PackageNotActive(DomainError):
 
 class PackageNotApplicable(DomainError):
     code = "package_not_applicable"
+
+
+class IntervalTooShort(DomainError):
+    """Sooner than the service's minimum interval: a manager may override, with a reason."""
+
+    code = "interval_too_short"
+
+
+class HoldsPending(DomainError):
+    code = "package_has_holds"

@@ -40,10 +40,17 @@ class ClientPackage(models.Model):
     sale_document = models.ForeignKey(
         "documents.Document", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    frozen_on = models.DateField(null=True, blank=True, help_text="Set while frozen: the expiry clock is paused.")
+    transferred_to = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="transferred_from"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        indexes = [models.Index(fields=["business", "client", "status"], name="package_client_idx")]
+        indexes = [
+            models.Index(fields=["business", "client", "status"], name="package_client_idx"),
+            models.Index(fields=["business", "status", "expires_on"], name="package_expiry_idx"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(taxable__gte=0) & Q(price__gte=F("taxable")), name="package_amounts"),
             models.CheckConstraint(condition=Q(expires_on__gte=F("purchased_on")), name="package_dates"),
@@ -62,10 +69,18 @@ class Entitlement(models.Model):
     used_units = models.PositiveIntegerField(default=0)
     held_units = models.PositiveIntegerField(default=0)
     taxable_value = models.BigIntegerField(help_text="Paise of the package's taxable value allocated here.")
+    # An imported package's sessions used before GlowPOS: units 1..n, recognised in the old
+    # books, never posted here (docs/decisions/0006-opening-balances.md).
+    opening_used_units = models.PositiveIntegerField(
+        default=0, help_text="Units used before the package was imported (units 1..n); part of used_units."
+    )
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["package", "service"], name="entitlement_unique"),
+            models.CheckConstraint(
+                condition=Q(opening_used_units__lte=F("used_units")), name="entitlement_opening_within_used"
+            ),
             models.CheckConstraint(
                 condition=Q(used_units__gte=0) & Q(held_units__gte=0) & Q(total_units__gt=0),
                 name="entitlement_units_non_negative",
@@ -127,3 +142,15 @@ class PackageEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+
+
+class PackageShare(models.Model):
+    """A named family member who may redeem the owner's package."""
+
+    package = models.ForeignKey(ClientPackage, on_delete=models.CASCADE, related_name="shares")
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="shared_packages")
+    added_by = models.ForeignKey(StaffMember, on_delete=models.PROTECT)
+    added_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["package", "client"], name="package_share_unique")]

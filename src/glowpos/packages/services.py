@@ -16,9 +16,14 @@ from django.utils import timezone
 
 from glowpos.billing.models import Bill, BillLine, BillStatus, LineType
 from glowpos.billing.locking import lock_open_bill
-from glowpos.errors import NotFound
-from glowpos.money import allocate, unit_value
+from glowpos.errors import NotFound, ValidationFailed
+from glowpos.ledger import chart
+from glowpos.ledger import services as ledger
+from glowpos.ledger.models import EntryKind, JournalEntry
+from glowpos.money import allocate, amount_in_words, round_half_up, split_inclusive, unit_value
 from glowpos.packages.errors import (
+    HoldsPending,
+    IntervalTooShort,
     PackageExhausted,
     PackageExpired,
     PackageFrozen,
@@ -29,12 +34,28 @@ from glowpos.packages.models import (
     ClientPackage,
     Entitlement,
     PackageEvent,
+    PackageShare,
     PackageStatus,
     Redemption,
     RedemptionStatus,
 )
 from glowpos.tenancy.models import StaffMember
-from glowpos.tenancy.services import COUNTER, require_role
+from glowpos.tenancy.services import COUNTER, MANAGERS, require_role
+
+
+def open_units(entitlement: Entitlement) -> list[int]:
+    """The allocated units not yet recognised as revenue, lowest first (1-based). An imported
+    package's units used before GlowPOS (1..opening_used_units) were recognised in the old books."""
+    taken = set(
+        Redemption.objects.filter(entitlement_id=entitlement.id, status=RedemptionStatus.POSTED)
+        .values_list("unit", flat=True)
+    ) | set(range(1, entitlement.opening_used_units + 1))
+    return [n for n in range(1, entitlement.total_units + 1) if n not in taken]
+
+
+def outstanding_value(entitlement: Entitlement) -> int:
+    """Paise still deferred for this entitlement: the value of every unit not recognised."""
+    return sum(unit_value(entitlement.taxable_value, entitlement.total_units, n) for n in open_units(entitlement))
 
 
 def check_redeemable(package: ClientPackage, *, on: date) -> None:
@@ -55,8 +76,12 @@ def redemption_caption(*, service_name: str, session: int, total: int, remaining
 
 
 def apply_package(*, bill_id: int, package_id: int, service_id: int, by: StaffMember,
-                  at: datetime | None = None) -> BillLine:
-    """Hold one unit of the package's service on the open bill: one click at the counter."""
+                  at: datetime | None = None, override_reason: str = "",
+                  approver: StaffMember | None = None) -> BillLine:
+    """Hold one unit of the package's service on the open bill: one click at the counter.
+
+    Sooner than the service's minimum interval since her last session is refused with
+    `interval_too_short` unless a manager (acting, or approving) overrides it with a reason."""
     require_role(by, *COUNTER, action="apply packages to bills")
     at = at or timezone.now()
     on = timezone.localdate(at)
@@ -68,8 +93,12 @@ def apply_package(*, bill_id: int, package_id: int, service_id: int, by: StaffMe
         )
         if package is None:
             raise NotFound("Package not found.")
-        if package.client_id != bill.client_id:
-            raise PackageNotApplicable("This package belongs to another client.", package_id=package.id)
+        if package.client_id != bill.client_id and not PackageShare.objects.filter(
+            package=package, client_id=bill.client_id
+        ).exists():
+            raise PackageNotApplicable(
+                "This package belongs to another client and is not shared with this one.", package_id=package.id
+            )
         entitlement = (
             Entitlement.objects.select_for_update(of=("self",)).select_related("service")
             .filter(package=package, service_id=service_id).first()
@@ -87,6 +116,7 @@ def apply_package(*, bill_id: int, package_id: int, service_id: int, by: StaffMe
                 f"({entitlement.used_units} used, {entitlement.held_units} held on open bills).",
                 package_id=package.id,
             )
+        _check_interval(bill, entitlement, on=on, by=by, approver=approver, reason=override_reason, at=at)
         # The CHECK constraint used + held <= total backs this up in the database.
         Entitlement.objects.filter(id=entitlement.id).update(held_units=F("held_units") + 1)
         entitlement.refresh_from_db()
@@ -110,6 +140,35 @@ def apply_package(*, bill_id: int, package_id: int, service_id: int, by: StaffMe
             data={"bill": bill.id, "service": entitlement.service_id, "session": session},
         )
         return line
+
+
+def _check_interval(bill: Bill, entitlement: Entitlement, *, on: date, by: StaffMember,
+                    approver: StaffMember | None, reason: str, at: datetime) -> None:
+    service = entitlement.service
+    if not service.min_interval_days:
+        return
+    last = (
+        Redemption.objects.filter(bill__client_id=bill.client_id, entitlement__service=service,
+                                  status=RedemptionStatus.POSTED)
+        .order_by("-posted_at").values_list("posted_at", flat=True).first()
+    )
+    if last is None:
+        return
+    days = (on - timezone.localdate(last)).days
+    if days >= service.min_interval_days:
+        return
+    manager = by if by.is_manager else approver
+    if manager is None or not manager.is_manager or manager.business_id != by.business_id or not reason.strip():
+        raise IntervalTooShort(
+            f"Her last {service.name} session was {days} days ago ({timezone.localdate(last):%d %b %Y}); "
+            f"the minimum is {service.min_interval_days} days. A manager can override with a reason.",
+            fields={"override_reason": "A manager's reason to redeem sooner."},
+            days_since=days, min_interval_days=service.min_interval_days,
+        )
+    PackageEvent.objects.create(
+        package=entitlement.package, kind="interval_override", at=at, by=manager, reason=reason.strip()[:300],
+        data={"bill": bill.id, "service": service.id, "days_since": days, "minimum": service.min_interval_days},
+    )
 
 
 def release_hold(*, redemption: Redemption, by: StaffMember, at: datetime, why: str) -> None:
@@ -157,9 +216,7 @@ def post_pending(*, bill: Bill, entitlements: dict[int, Entitlement], by: StaffM
         # The label is her count of sessions used; the value is that of the lowest unit not
         # posted, so a voided visit gives its unit back and posted values sum exactly.
         session = ent.used_units
-        taken = set(Redemption.objects.filter(entitlement_id=ent.id, status=RedemptionStatus.POSTED)
-                    .values_list("unit", flat=True))
-        unit = min(n for n in range(1, ent.total_units + 1) if n not in taken)
+        unit = min(open_units(ent))
         value = unit_value(ent.taxable_value, ent.total_units, unit)
         Entitlement.objects.filter(id=ent.id).update(
             used_units=F("used_units") + 1, held_units=F("held_units") - 1
@@ -263,3 +320,301 @@ def cancel_unredeemed_sale(*, bill: Bill, by: StaffMember, at: datetime, why: st
             )
         ClientPackage.objects.filter(id=package.id).update(status=PackageStatus.CANCELLED)
         PackageEvent.objects.create(package=package, kind="cancelled", at=at, by=by, reason=why)
+
+
+# ---------------------------------------------------------------------------------------------
+# The package's life after the sale: every change is a PackageEvent (who, when, why).
+# ---------------------------------------------------------------------------------------------
+
+def _lock_package(*, by: StaffMember, package_id: int) -> ClientPackage:
+    package = (
+        ClientPackage.objects.select_for_update(of=("self",)).select_related("plan", "client")
+        .filter(business=by.business, id=package_id).first()
+    )
+    if package is None:
+        raise NotFound("Package not found.")
+    return package
+
+
+def _why(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("reason: say why.", fields={"reason": "Required."})
+    return reason[:300]
+
+
+def _no_holds(package: ClientPackage, action: str) -> None:
+    held = Entitlement.objects.filter(package=package, held_units__gt=0).exists()
+    if held:
+        raise HoldsPending(
+            f"{package.plan.name} has a session held on an open bill; close or remove it before you {action}.",
+            package_id=package.id,
+        )
+
+
+def _lock_entitlements(package: ClientPackage) -> list[Entitlement]:
+    return list(
+        Entitlement.objects.select_for_update(of=("self",)).filter(package=package)
+        .select_related("service").order_by("id")
+    )
+
+
+def freeze_package(*, package_id: int, reason: str, by: StaffMember, at: datetime | None = None) -> ClientPackage:
+    """Pause the expiry clock (a client travelling, unwell, pregnant); redemption is refused meanwhile."""
+    require_role(by, *MANAGERS, action="freeze packages")
+    reason, at = _why(reason), at or timezone.now()
+    with transaction.atomic():
+        package = _lock_package(by=by, package_id=package_id)
+        check_redeemable(package, on=timezone.localdate(at))  # only an active, unexpired package
+        _lock_entitlements(package)
+        _no_holds(package, "freeze it")
+        package.status, package.frozen_on = PackageStatus.FROZEN, timezone.localdate(at)
+        package.save(update_fields=["status", "frozen_on"])
+        PackageEvent.objects.create(package=package, kind="frozen", at=at, by=by, reason=reason)
+        return package
+
+
+def unfreeze_package(*, package_id: int, reason: str, by: StaffMember, at: datetime | None = None) -> ClientPackage:
+    """Restart the clock: the expiry moves later by the days the package was frozen."""
+    require_role(by, *MANAGERS, action="unfreeze packages")
+    reason, at = _why(reason), at or timezone.now()
+    with transaction.atomic():
+        package = _lock_package(by=by, package_id=package_id)
+        if package.status != PackageStatus.FROZEN:
+            raise PackageNotActive(f"{package.plan.name} is not frozen.", package_id=package.id)
+        days = (timezone.localdate(at) - package.frozen_on).days
+        old = package.expires_on
+        package.status, package.frozen_on = PackageStatus.ACTIVE, None
+        package.expires_on = old + timedelta(days=days)
+        package.save(update_fields=["status", "frozen_on", "expires_on"])
+        PackageEvent.objects.create(
+            package=package, kind="unfrozen", at=at, by=by, reason=reason,
+            data={"frozen_days": days, "expires_on": [old.isoformat(), package.expires_on.isoformat()]},
+        )
+        return package
+
+
+def extend_package(*, package_id: int, expires_on: date, reason: str, by: StaffMember,
+                   at: datetime | None = None) -> ClientPackage:
+    """A manager's goodwill: a later expiry. An expired package comes back, its breakage reversed."""
+    require_role(by, *MANAGERS, action="extend packages")
+    reason, at = _why(reason), at or timezone.now()
+    on = timezone.localdate(at)
+    with transaction.atomic():
+        package = _lock_package(by=by, package_id=package_id)
+        if package.status not in (PackageStatus.ACTIVE, PackageStatus.EXPIRED, PackageStatus.FROZEN):
+            raise PackageNotActive(f"{package.plan.name} is {package.status}; it cannot be extended.",
+                                   package_id=package.id)
+        if expires_on <= package.expires_on or expires_on < on:
+            raise ValidationFailed(
+                "expires_on: must be later than the current expiry and not in the past.",
+                fields={"expires_on": f"After {package.expires_on.isoformat()}."},
+            )
+        old = package.expires_on
+        if package.status == PackageStatus.EXPIRED:
+            for entry in JournalEntry.objects.filter(
+                package=package, kind=EntryKind.BREAKAGE, reverses__isnull=True, reversed_by__isnull=True,
+            ):
+                ledger.reverse(entry=entry, on=on, by=by, memo=f"Breakage reversed: {package.plan.code} extended")
+            package.status = PackageStatus.ACTIVE
+        package.expires_on = expires_on
+        package.save(update_fields=["status", "expires_on"])
+        PackageEvent.objects.create(
+            package=package, kind="extended", at=at, by=by, reason=reason,
+            data={"expires_on": [old.isoformat(), expires_on.isoformat()]},
+        )
+        return package
+
+
+def expire_packages(*, on: date | None = None, business=None) -> int:
+    """The nightly job: packages past their expiry become expired; the value of their unused
+    sessions leaves deferred revenue as breakage income. Frozen packages are not expired (their
+    clock is paused). One transaction per package; safe to run again."""
+    on = on or timezone.localdate()
+    due = ClientPackage.objects.filter(status=PackageStatus.ACTIVE, expires_on__lt=on)
+    if business is not None:
+        due = due.filter(business=business)
+    count = 0
+    for package_id in due.values_list("id", flat=True):
+        with transaction.atomic():
+            package = (
+                ClientPackage.objects.select_for_update(of=("self",)).select_related("plan", "business")
+                .filter(id=package_id, status=PackageStatus.ACTIVE, expires_on__lt=on).first()
+            )
+            if package is None:
+                continue
+            entitlements = _lock_entitlements(package)
+            released = _release_all_holds(package, entitlements, why="package expired")
+            left = sum(outstanding_value(e) for e in entitlements)
+            package.status = PackageStatus.EXPIRED
+            package.save(update_fields=["status"])
+            branch = package.sale_bill.branch if package.sale_bill_id else package.business.branches.order_by("id").first()
+            ledger.post(
+                business=package.business, branch=branch, on=on, kind=EntryKind.BREAKAGE,
+                memo=f"Breakage: {package.plan.code} of {package.client.name} expired",
+                lines=[(chart.DEFERRED_REVENUE, left), (chart.BREAKAGE_INCOME, -left)], package=package,
+            )
+            PackageEvent.objects.create(
+                package=package, kind="expired", at=timezone.now(),
+                data={"breakage": left, "released_holds": released},
+            )
+            count += 1
+    return count
+
+
+def _release_all_holds(package: ClientPackage, entitlements: list[Entitlement], *, why: str) -> int:
+    pending = Redemption.objects.filter(entitlement__package=package, status=RedemptionStatus.PENDING)
+    released = 0
+    for redemption in pending:
+        Entitlement.objects.filter(id=redemption.entitlement_id).update(held_units=F("held_units") - 1)
+        Redemption.objects.filter(id=redemption.id).update(
+            status=RedemptionStatus.RELEASED, released_at=timezone.now()
+        )
+        BillLine.objects.filter(id=redemption.line_id).delete()
+        released += 1
+    return released
+
+
+def refund_quote(package: ClientPackage, entitlements: list[Entitlement]) -> dict[str, int]:
+    """The stated cancellation policy: what was paid (tax included), allocated over the units
+    exactly as the taxable value was, summed over the unused units, less the business's
+    cancellation fee. 4 of 6 sessions of a ₹24,000 package unused: ₹16,000 less 10 %."""
+    gross_items = allocate(package.price, [e.taxable_value for e in entitlements])
+    unused_taxable = unused_gross = 0
+    for e, gross in zip(entitlements, gross_items):
+        units = open_units(e)
+        unused_taxable += sum(unit_value(e.taxable_value, e.total_units, n) for n in units)
+        unused_gross += sum(unit_value(gross, e.total_units, n) for n in units)
+    fee = round_half_up(unused_gross * package.business.cancellation_fee_bp, 10000)
+    return {"unused_taxable": unused_taxable, "unused_gross": unused_gross, "fee": fee,
+            "refund": unused_gross - fee}
+
+
+def cancel_package(*, package_id: int, reason: str, method: str, by: StaffMember,
+                   at: datetime | None = None) -> dict:
+    """Cancel with a refund of the unused part. A credit note (citing the sale invoice) reduces
+    the supply by the refund; a refund voucher records the money paid back; the fee kept is
+    recognised as income. Returns the quote and the two documents."""
+    from glowpos.documents import services as documents
+    from glowpos.documents.models import DocumentKind
+
+    require_role(by, *MANAGERS, action="cancel packages")
+    reason, at = _why(reason), at or timezone.now()
+    if method not in chart.PAYMENT_ACCOUNT or method == "credit":
+        raise ValidationFailed("method: refund by cash, card or upi.", fields={"method": "cash, card or upi."})
+    on = timezone.localdate(at)
+    with transaction.atomic():
+        package = _lock_package(by=by, package_id=package_id)
+        if package.status not in (PackageStatus.ACTIVE, PackageStatus.FROZEN, PackageStatus.EXHAUSTED):
+            raise PackageNotActive(f"{package.plan.name} is {package.status}; it cannot be cancelled.",
+                                   package_id=package.id)
+        entitlements = _lock_entitlements(package)
+        _no_holds(package, "cancel it")
+        quote = refund_quote(package, entitlements)
+        branch = package.sale_bill.branch if package.sale_bill_id else package.business.branches.order_by("id").first()
+        split = split_inclusive(quote["refund"], package.tax_rate_bp)
+        kept = quote["unused_taxable"] - split.taxable
+        snapshot_base = {
+            "supplier": (package.sale_document.snapshot["supplier"] if package.sale_document_id else {}),
+            "recipient": {"name": package.client.name, "phone": package.client.phone},
+            "place_of_supply": f"{branch.state_name} ({branch.state_code})", "reverse_charge": False,
+            "reason": reason, "packages": [],
+        }
+        line = {"type": "package_cancellation", "description": f"Refund for unused sessions of {package.plan.name}",
+                "code": package.sale_document.snapshot["lines"][0]["code"] if package.sale_document_id else "",
+                "quantity": 1, "unit_price": quote["refund"], "discount": 0, "rate_bp": package.tax_rate_bp,
+                "exempt": False, "inter_state": False, "taxable": split.taxable, "cgst": split.cgst,
+                "sgst": split.sgst, "igst": 0, "amount": quote["refund"]}
+        totals = {"taxable": split.taxable, "cgst": split.cgst, "sgst": split.sgst, "igst": 0, "round_off": 0,
+                  "total": quote["refund"]}
+        credit_note = documents.issue(
+            branch=branch, kind=DocumentKind.CREDIT_NOTE, at=at, on=on, by=by, client=package.client,
+            original=package.sale_document, totals=totals,
+            snapshot={**snapshot_base, "title": "Credit note", "lines": [line], "totals": totals,
+                      "amount_in_words": amount_in_words(quote["refund"]) if quote["refund"] else "",
+                      "payments": [], "policy": quote,
+                      "original": ({"number": package.sale_document.number,
+                                    "date": package.sale_document.date.isoformat()}
+                                   if package.sale_document_id else None)},
+        )
+        voucher = documents.issue(
+            branch=branch, kind=DocumentKind.REFUND_VOUCHER, at=at, on=on, by=by, client=package.client,
+            original=credit_note, totals=totals,
+            snapshot={**snapshot_base, "title": "Refund voucher", "lines": [line], "totals": totals,
+                      "amount_in_words": amount_in_words(quote["refund"]) if quote["refund"] else "",
+                      "payments": [{"method": method, "amount": -quote["refund"]}] if quote["refund"] else [],
+                      "original": {"number": credit_note.number, "date": on.isoformat()}},
+        )
+        ledger.post(
+            business=package.business, branch=branch, on=on, kind=EntryKind.REFUND,
+            memo=f"Refund {credit_note.number}: {package.plan.code} cancelled", package=package,
+            lines=[(chart.DEFERRED_REVENUE, split.taxable), (chart.OUTPUT_CGST, split.cgst),
+                   (chart.OUTPUT_SGST, split.sgst), (chart.PAYMENT_ACCOUNT[method], -quote["refund"])],
+            by=by, document=credit_note,
+        )
+        ledger.post(
+            business=package.business, branch=branch, on=on, kind=EntryKind.BREAKAGE,
+            memo=f"Cancellation fee kept: {package.plan.code}", package=package,
+            lines=[(chart.DEFERRED_REVENUE, kept), (chart.BREAKAGE_INCOME, -kept)], by=by, document=credit_note,
+        )
+        package.status = PackageStatus.CANCELLED
+        package.save(update_fields=["status"])
+        PackageEvent.objects.create(
+            package=package, kind="cancelled", at=at, by=by, reason=reason,
+            data={**quote, "credit_note": credit_note.number, "refund_voucher": voucher.number, "method": method},
+        )
+        return {**quote, "credit_note": credit_note, "refund_voucher": voucher}
+
+
+def transfer_package(*, package_id: int, to_client_id: int, reason: str, by: StaffMember,
+                     at: datetime | None = None) -> ClientPackage:
+    """Give the unused sessions to another client: a new package for her with exactly the units
+    and deferred value left; the old one is marked transferred (and refuses redemption)."""
+    from glowpos.clients.selectors import get_client
+
+    require_role(by, *MANAGERS, action="transfer packages")
+    reason, at = _why(reason), at or timezone.now()
+    with transaction.atomic():
+        package = _lock_package(by=by, package_id=package_id)
+        check_redeemable(package, on=timezone.localdate(at))
+        recipient = get_client(business=by.business, client_id=to_client_id)
+        if recipient.id == package.client_id:
+            raise ValidationFailed("to_client_id: she already owns it.", fields={"to_client_id": "Same client."})
+        entitlements = _lock_entitlements(package)
+        _no_holds(package, "transfer it")
+        left = {e.id: outstanding_value(e) for e in entitlements}
+        new = ClientPackage.objects.create(
+            business=package.business, client=recipient, plan=package.plan, purchased_on=package.purchased_on,
+            expires_on=package.expires_on, price=package.price, taxable=sum(left.values()),
+            tax_rate_bp=package.tax_rate_bp, sale_bill=package.sale_bill, sale_document=package.sale_document,
+        )
+        for e in entitlements:
+            units = e.total_units - e.used_units
+            if units:
+                Entitlement.objects.create(package=new, service=e.service, total_units=units, taxable_value=left[e.id])
+        package.status, package.transferred_to = PackageStatus.TRANSFERRED, new
+        package.save(update_fields=["status", "transferred_to"])
+        for p, kind in ((package, "transferred_out"), (new, "transferred_in")):
+            PackageEvent.objects.create(package=p, kind=kind, at=at, by=by, reason=reason,
+                                        data={"from": package.client_id, "to": recipient.id, "new_package": new.id})
+        return new
+
+
+def share_package(*, package_id: int, client_id: int, by: StaffMember, at: datetime | None = None) -> PackageShare:
+    """Name a family member who may redeem the package at her own visits."""
+    from glowpos.clients.selectors import get_client
+
+    require_role(by, *COUNTER, action="share packages")
+    at = at or timezone.now()
+    with transaction.atomic():
+        package = _lock_package(by=by, package_id=package_id)
+        member = get_client(business=by.business, client_id=client_id)
+        if member.id == package.client_id:
+            raise ValidationFailed("client_id: she owns the package.", fields={"client_id": "Owner."})
+        share, created = PackageShare.objects.get_or_create(
+            package=package, client=member, defaults={"added_by": by, "added_at": at}
+        )
+        if created:
+            PackageEvent.objects.create(package=package, kind="shared", at=at, by=by,
+                                        data={"client": member.id, "name": member.name})
+        return share

@@ -17,6 +17,9 @@ class Business(models.Model):
     discount_limit_bp = models.PositiveIntegerField(
         default=1000, help_text="Discounts above this share of a bill (basis points) need a manager."
     )
+    cancellation_fee_bp = models.PositiveIntegerField(
+        default=1000, help_text="Kept from the unused value of a cancelled package (basis points)."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
