@@ -58,6 +58,8 @@ class LineIn(Schema):
     plan_id: Id | None = None
     package_id: Id | None = None
     quantity: Annotated[int, Field(ge=1, le=100)] = 1
+    override_reason: Annotated[str, Field(max_length=300)] = ""
+    approval: ApprovalIn | None = None
 
 
 class PaymentIn(Schema):

@@ -9,6 +9,7 @@ from ninja import NinjaAPI, Query, Router, Status
 from ninja.security import HttpBearer
 
 from glowpos.api import errors
+from glowpos.api.packages import router as packages_router
 from glowpos.api.schemas import BillIn, ClientIn, ClientPatch, DiscountIn, CloseIn, Id, LineIn, TokenIn, VoidIn
 from glowpos.billing import selectors as bills
 from glowpos.billing import services as billing
@@ -38,6 +39,7 @@ api = NinjaAPI(
     openapi_url="/openapi.json", docs_url="/docs",
 )
 errors.install(api)
+api.add_router("/packages", packages_router)
 
 
 def _address(request) -> str:
@@ -136,8 +138,13 @@ def add_line(request, bill_id: Id, payload: LineIn):
     elif payload.type == "package_sale":
         billing.add_package_sale(bill_id=bill_id, plan_id=_require(payload, "plan_id"), by=by)
     else:
+        approver = None
+        if payload.approval is not None:
+            approver = tenancy.authenticate_staff(username=payload.approval.username,
+                                                  password=payload.approval.password, address=_address(request))
         packages.apply_package(bill_id=bill_id, package_id=_require(payload, "package_id"),
-                               service_id=_require(payload, "service_id"), by=by)
+                               service_id=_require(payload, "service_id"), by=by,
+                               override_reason=payload.override_reason, approver=approver)
     return Status(201, _bill(request, bill_id))
 
 

@@ -46,6 +46,8 @@ PLANS = [
     ("LHR-6", "Laser hair reduction — 6 sessions", 24000, 365, [("Laser hair reduction", 6)]),
     ("CLN-5", "Skin cleanup — 5 sessions", 5000, 180, [("Skin cleanup", 5)]),
     ("PEEL-4", "Chemical peel — 4 sessions", 12000, 180, [("Chemical peel", 4)]),
+    ("BRIDAL", "Bridal glow — 2 facials, 1 peel, 3 hair spas", 35000, 120,
+     [("HydraFacial", 2), ("Chemical peel", 1), ("Hair spa", 3)]),
 ]
 
 
@@ -82,7 +84,7 @@ def create_business(*, name: str, branch_code: str, branch_name: str, address: s
         Product.objects.create(business=business, name=product_name, hsn=hsn, price=rupees * 100)
     for code, plan_name, rupees, days, items in PLANS:
         plan = PackagePlan.objects.create(business=business, code=code, name=plan_name, price=rupees * 100,
-                                          validity_days=days)
+                                          validity_days=days, kind="multi" if len(items) > 1 else "bundle")
         for service_name, units in items:
             PackagePlanItem.objects.create(plan=plan, service=services[service_name], units=units)
     return business
