@@ -91,7 +91,8 @@ def cancel(request, package_id: Id, payload: CancelIn) -> dict:
     return {
         "package": _package(request, package_id),
         "refund": {k: result[k] for k in ("unused_gross", "fee", "refund")}, "currency": "INR",
-        "credit_note": result["credit_note"].number, "refund_voucher": result["refund_voucher"].number,
+        "credit_note": result["credit_note"].number if result["credit_note"] else None,
+        "refund_voucher": result["refund_voucher"].number,
     }
 
 

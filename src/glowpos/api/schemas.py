@@ -65,6 +65,7 @@ class LineIn(Schema):
 class PaymentIn(Schema):
     method: Literal["cash", "card", "upi", "credit"]
     amount: Paise
+    package_id: Id | None = Field(None, description="method credit: the value package to spend (face value).")
 
 
 class CloseIn(Schema):

@@ -2,14 +2,13 @@
 selector, and return plain data; refusals are mapped to error bodies in api/errors.py."""
 from __future__ import annotations
 
-from datetime import date
-
 from django.db import transaction
 from ninja import NinjaAPI, Query, Router, Status
 from ninja.security import HttpBearer
 
 from glowpos.api import errors
 from glowpos.api.packages import router as packages_router
+from glowpos.api.reports import router as reports_router
 from glowpos.api.schemas import BillIn, ClientIn, ClientPatch, DiscountIn, CloseIn, Id, LineIn, TokenIn, VoidIn
 from glowpos.billing import selectors as bills
 from glowpos.billing import services as billing
@@ -20,7 +19,6 @@ from glowpos.clients.services import create_client, update_client
 from glowpos.errors import ValidationFailed
 from glowpos.packages import services as packages
 from glowpos.packages.selectors import client_packages, package_data
-from glowpos.reports import selectors as reports
 from glowpos.tenancy import services as tenancy
 from glowpos.tenancy.models import StaffMember
 from django.utils import timezone
@@ -40,6 +38,7 @@ api = NinjaAPI(
 )
 errors.install(api)
 api.add_router("/packages", packages_router)
+api.add_router("/reports", reports_router)
 
 
 def _address(request) -> str:
@@ -67,7 +66,7 @@ def list_services(request) -> list[dict]:
 def list_plans(request) -> list[dict]:
     return [
         {"id": p.id, "code": p.code, "name": p.name, "kind": p.kind, "price": p.price,
-         "validity_days": p.validity_days,
+         "validity_days": p.validity_days, "credit_value": p.credit_value,
          "items": [{"service_id": i.service_id, "service_name": i.service.name, "units": i.units}
                    for i in p.items.all()]}
         for p in catalog.plans(business=request.staff.business)
@@ -199,11 +198,3 @@ def close_bill(request, bill_id: Id, payload: CloseIn) -> dict:
 def void_bill(request, bill_id: Id, payload: VoidIn) -> dict:
     bill = billing.void_bill(bill_id=bill_id, reason=payload.reason, by=request.staff)
     return bills.bill_data(bill)
-
-
-@api.get("/reports/deferred-revenue", tags=["reports"])
-def deferred_revenue(request, start: date = Query(..., alias="from"), end: date = Query(..., alias="to")) -> dict:
-    tenancy.require_role(request.staff, *tenancy.MANAGERS, action="see reports")
-    if end < start:
-        raise ValidationFailed("to: must not be before from.", fields={"to": "Before from."})
-    return {**reports.deferred_revenue(business=request.staff.business, start=start, end=end), "currency": "INR"}

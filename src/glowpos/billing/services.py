@@ -25,7 +25,7 @@ from glowpos.billing.errors import (
 )
 from glowpos.billing.locking import lock_bill, lock_open_bill
 from glowpos.billing.models import Bill, BillLine, BillStatus, LineType, Payment, PaymentMethod
-from glowpos.catalog.selectors import get_plan, get_product, get_service, plan_rate_on, rate_on
+from glowpos.catalog.selectors import Rate, get_plan, get_product, get_service, plan_rate_on, rate_on
 from glowpos.clients.selectors import get_client
 from glowpos.clients.states import STATES
 from glowpos.documents.models import Document, DocumentKind
@@ -34,7 +34,7 @@ from glowpos.errors import NotFound, ValidationFailed
 from glowpos.ledger import chart
 from glowpos.ledger import services as ledger
 from glowpos.ledger.models import EntryKind, JournalEntry
-from glowpos.money import allocate, round_half_up, split_inclusive
+from glowpos.money import allocate, format_inr, round_half_up, split_inclusive
 from glowpos.packages import services as packages
 from glowpos.packages.models import Redemption, RedemptionStatus
 from glowpos.packages.selectors import packages_summary
@@ -109,6 +109,7 @@ def add_service(*, bill_id: int, service_id: int, quantity: int = 1, by: StaffMe
     with transaction.atomic():
         bill = lock_open_bill(business=by.business, bill_id=bill_id)
         service = get_service(business=by.business, service_id=service_id)
+        _refuse_mixing(bill)
         rate = rate_on(business=by.business, code=service.sac, on=timezone.localdate())
         return _priced_line(
             bill, type=LineType.SERVICE, description=service.name, unit_price=service.price,
@@ -122,6 +123,7 @@ def add_product(*, bill_id: int, product_id: int, quantity: int = 1, by: StaffMe
     with transaction.atomic():
         bill = lock_open_bill(business=by.business, bill_id=bill_id)
         product = get_product(business=by.business, product_id=product_id)
+        _refuse_mixing(bill)
         rate = rate_on(business=by.business, code=product.hsn, on=timezone.localdate())
         return _priced_line(
             bill, type=LineType.PRODUCT, description=product.name, unit_price=product.price,
@@ -136,10 +138,29 @@ def add_package_sale(*, bill_id: int, plan_id: int, by: StaffMember) -> BillLine
         plan = get_plan(business=by.business, plan_id=plan_id)
         if not plan.active:
             raise ValidationFailed("plan_id: this plan is no longer sold.", fields={"plan_id": "Inactive."})
+        if plan.is_value:
+            _refuse_mixing(bill, adding_value=True)
+            return BillLine.objects.create(
+                bill=bill, type=LineType.PACKAGE_SALE, plan=plan, quantity=1, unit_price=plan.price,
+                amount=plan.price, taxable=plan.price,
+                description=f"{plan.name}: {format_inr(plan.credit_value)} of credit (advance; GST when spent)",
+            )
+        _refuse_mixing(bill)
         rate = plan_rate_on(plan=plan, on=timezone.localdate())
         return _priced_line(
             bill, type=LineType.PACKAGE_SALE, description=f"{plan.name} (package {plan.code})",
             unit_price=plan.price, quantity=1, code=rate.code, rate=rate, plan=plan,
+        )
+
+
+def _refuse_mixing(bill: Bill, *, adding_value: bool = False) -> None:
+    """A value package is an advance (receipt voucher, no GST); it is sold on a bill of its own."""
+    lines = bill.lines.all()
+    has_value = lines.filter(type=LineType.PACKAGE_SALE, plan__kind="value").exists()
+    if has_value or (adding_value and lines.exists()):
+        raise ValidationFailed(
+            "type: sell a value package on a bill of its own (it is an advance, not a supply).",
+            fields={"type": "Value package on its own bill."},
         )
 
 
@@ -174,7 +195,8 @@ def _check_discount_allowed(bill: Bill, *, total_discount: int, gross: int, by: 
 
 def _set_discounts(bill: Bill, discounts: dict[int, int], *, by: StaffMember,
                    approver: StaffMember | None) -> None:
-    lines = {l.id: l for l in bill.lines.exclude(type=LineType.REDEMPTION)}
+    lines = {l.id: l for l in bill.lines.exclude(type=LineType.REDEMPTION).select_related("plan")
+             if not _is_value_sale(l)}
     gross = sum(l.unit_price * l.quantity for l in lines.values())
     after = {lid: discounts.get(lid, l.discount) for lid, l in lines.items()}
     _check_discount_allowed(bill, total_discount=sum(after.values()), gross=gross, by=by, approver=approver)
@@ -187,6 +209,22 @@ def _set_discounts(bill: Bill, discounts: dict[int, int], *, by: StaffMember,
         )
 
 
+def _apply_discount(bill: Bill, amount: int) -> None:
+    """Spread `amount` over the charged lines by price (largest remainder) on top of their
+    discounts; no approval: it is the value package's bonus, agreed when it was sold."""
+    if not amount:
+        return
+    lines = [l for l in bill.lines.exclude(type=LineType.REDEMPTION).select_related("plan").order_by("id")
+             if not _is_value_sale(l)]
+    for line, share in zip(lines, allocate(amount, [l.amount for l in lines])):
+        rate = Rate(code=line.code, rate_bp=line.rate_bp, exempt=line.exempt)
+        new_amount = line.amount - share
+        BillLine.objects.filter(id=line.id).update(
+            discount=line.discount + share, amount=new_amount,
+            **_tax(new_amount, rate, inter_state=_inter_state(bill, line.type)),
+        )
+
+
 def discount_line(*, bill_id: int, line_id: int, amount: int, by: StaffMember,
                   approver: StaffMember | None = None) -> None:
     """Take `amount` paise (tax-inclusive) off one line; the taxable value falls with it."""
@@ -196,9 +234,9 @@ def discount_line(*, bill_id: int, line_id: int, amount: int, by: StaffMember,
         line = bill.lines.filter(id=line_id).first()
         if line is None:
             raise NotFound("Line not found on this bill.")
-        if line.type == LineType.REDEMPTION:
-            raise ValidationFailed("line_id: a redemption costs nothing; there is nothing to discount.",
-                                   fields={"line_id": "Redemption line."})
+        if line.type == LineType.REDEMPTION or _is_value_sale(line):
+            raise ValidationFailed("line_id: this line cannot be discounted (a redemption or a value package).",
+                                   fields={"line_id": "Not discountable."})
         if not 0 <= amount <= line.unit_price * line.quantity:
             raise ValidationFailed("amount: between 0 and the line's price.", fields={"amount": "Out of range."})
         _set_discounts(bill, {line.id: amount}, by=by, approver=approver)
@@ -210,7 +248,8 @@ def discount_bill(*, bill_id: int, amount: int, by: StaffMember, approver: Staff
     require_role(by, *COUNTER, action="give discounts")
     with transaction.atomic():
         bill = lock_open_bill(business=by.business, bill_id=bill_id)
-        lines = list(bill.lines.exclude(type=LineType.REDEMPTION).order_by("id"))
+        lines = [l for l in bill.lines.exclude(type=LineType.REDEMPTION).select_related("plan").order_by("id")
+                 if not _is_value_sale(l)]
         gross = [l.unit_price * l.quantity for l in lines]
         if not lines or not 0 <= amount <= sum(gross):
             raise ValidationFailed("amount: between 0 and the bill's charged total.",
@@ -254,11 +293,13 @@ class Closed:
     document: Document
 
 
-def _parse_payments(payments: list[dict]) -> list[tuple[str, int]]:
+def _parse_payments(payments: list[dict]) -> list[tuple[str, int, int | None]]:
+    """(method, amount, package_id) per payment. A `credit` payment spends a value package's
+    credit at face value (its package_id, or the client's soonest-expiring value package)."""
     parsed = []
     methods = set(PaymentMethod.values)
     for i, p in enumerate(payments or []):
-        method, amount = p.get("method"), p.get("amount")
+        method, amount, package_id = p.get("method"), p.get("amount"), p.get("package_id")
         if method not in methods:
             raise ValidationFailed(
                 f"payments[{i}].method: must be one of {', '.join(sorted(methods))}.",
@@ -269,12 +310,12 @@ def _parse_payments(payments: list[dict]) -> list[tuple[str, int]]:
                 f"payments[{i}].amount: must be a positive whole number of paise.",
                 fields={f"payments.{i}.amount": "Positive integer paise."},
             )
-        if method == PaymentMethod.CREDIT:
+        if package_id is not None and method != PaymentMethod.CREDIT:
             raise ValidationFailed(
-                f"payments[{i}].method: this client has no package credit to pay with.",
-                fields={f"payments.{i}.method": "No credit balance."},
+                f"payments[{i}].package_id: only a credit payment names a package.",
+                fields={f"payments.{i}.package_id": "Only with method credit."},
             )
-        parsed.append((method, amount))
+        parsed.append((method, amount, package_id))
     return parsed
 
 
@@ -289,7 +330,7 @@ def _check_key(key: str | None) -> str:
 
 
 def _fingerprint(bill_id: int, payments: list[tuple[str, int]]) -> str:
-    body = json.dumps({"bill": bill_id, "payments": sorted(payments)}, separators=(",", ":"))
+    body = json.dumps({"bill": bill_id, "payments": sorted(payments, key=str)}, separators=(",", ":"))
     return hashlib.sha256(body.encode()).hexdigest()
 
 
@@ -337,6 +378,8 @@ def _line_rate(line: BillLine, on):
 def _reprice(bill: Bill, on) -> None:
     """Tax follows the supply date: lines are repriced at the rate in force when the bill closes."""
     for line in bill.lines.exclude(type=LineType.REDEMPTION).select_related("plan", "bill__business"):
+        if _is_value_sale(line):
+            continue
         rate = _line_rate(line, on)
         BillLine.objects.filter(id=line.id).update(
             rate_bp=rate.rate_bp, exempt=rate.exempt, code=rate.code,
@@ -344,7 +387,13 @@ def _reprice(bill: Bill, on) -> None:
         )
 
 
+def _is_value_sale(line: BillLine) -> bool:
+    return line.type == LineType.PACKAGE_SALE and line.plan.is_value
+
+
 def _document_kind(lines: list[BillLine]) -> str:
+    if any(_is_value_sale(l) for l in lines):
+        return DocumentKind.RECEIPT_VOUCHER  # an advance for services not yet identified
     charged = [l for l in lines if l.type != LineType.REDEMPTION]
     if not charged:
         return DocumentKind.REDEMPTION_NOTE
@@ -379,20 +428,34 @@ def _check_recipient(client, *, kind: str, total: int) -> None:
 
 def _close(bill: Bill, payments: list[tuple[str, int]], *, key: str, fingerprint: str,
            by: StaffMember, at: datetime) -> Closed:
-    from glowpos.money import format_inr
-
     on = timezone.localdate(at)
     entitlements = packages.lock_entitlements_of(bill)
     if not bill.lines.exists():
         raise EmptyBill("The bill has no lines; add a service, a product, a package or a redemption.")
     _reprice(bill, on)
     totals = bill_totals(bill)
-    paid = sum(amount for _, amount in payments)
+    paid = sum(amount for _, amount, _ in payments)
     if paid != totals.total:
         raise PaymentMismatch(
             f"Payments add up to {format_inr(paid)} but {format_inr(totals.total)} is due.",
             fields={"payments": "Must add up to the amount due."}, amount_due=totals.total, paid=paid,
         )
+    tenders = [{"method": m, "amount": a} for m, a, _ in payments if m != PaymentMethod.CREDIT]
+    credit = [(a, pid) for m, a, pid in payments if m == PaymentMethod.CREDIT]
+    if credit:
+        spends = packages.spend_credit(bill=bill, spends=credit, by=by, at=at)
+        # The bonus in spent credit (face value above the money it stands for) is a discount on
+        # what it buys: GST is due on the consideration actually paid.
+        _apply_discount(bill, sum(face - money for _, face, money in spends))
+        totals = bill_totals(bill)
+        tenders += [{"method": PaymentMethod.CREDIT, "amount": money, "face": face, "package": pkg.plan.code,
+                     "package_id": pkg.id} for pkg, face, money in spends]
+        if sum(t["amount"] for t in tenders) != totals.total:
+            raise PaymentMismatch(
+                "With the package credit's bonus applied the payments no longer match; pay the rest in cash.",
+                fields={"payments": "Must add up to the amount due."}, amount_due=totals.total,
+            )
+    payments = [(t["method"], t["amount"]) for t in tenders]
     kind = _document_kind(list(bill.lines.all()))
     _check_recipient(bill.client, kind=kind, total=totals.total)
     sale_numbers = {
@@ -407,7 +470,7 @@ def _close(bill: Bill, payments: list[tuple[str, int]], *, key: str, fingerprint
     document = documents.issue(
         branch=bill.branch, kind=kind, at=at, on=on, by=by, bill=bill, client=bill.client,
         totals=totals.as_dict(),
-        snapshot=_snapshot(bill, lines, totals, payments, kind),
+        snapshot=_snapshot(bill, lines, totals, tenders, kind),
     )
     if sold:
         from glowpos.packages.models import ClientPackage
@@ -429,9 +492,15 @@ _REVENUE_ACCOUNT = {
 }
 
 
+def _revenue_account(line: BillLine) -> str:
+    if line.type == LineType.PACKAGE_SALE and line.plan.is_value:
+        return chart.CLIENT_CREDIT  # money held for the client to spend; no supply yet, no GST
+    return _REVENUE_ACCOUNT[line.type]
+
+
 def _post_ledger(bill, lines, totals: Totals, payments, posted, document, by, on) -> None:
     sale = [(chart.PAYMENT_ACCOUNT[m], a) for m, a in payments]
-    sale += [(_REVENUE_ACCOUNT[l.type], -l.taxable) for l in lines if l.type in _REVENUE_ACCOUNT]
+    sale += [(_revenue_account(l), -l.taxable) for l in lines if l.type in _REVENUE_ACCOUNT]
     sale += [(chart.OUTPUT_CGST, -totals.cgst), (chart.OUTPUT_SGST, -totals.sgst),
              (chart.OUTPUT_IGST, -totals.igst), (chart.ROUND_OFF, -totals.round_off)]
     ledger.post(business=bill.business, branch=bill.branch, on=on, kind=EntryKind.SALE,
@@ -486,7 +555,7 @@ def _snapshot(bill: Bill, lines: list[BillLine], totals: Totals, payments, kind:
         "lines": snap_lines,
         "totals": totals.as_dict(),
         "amount_in_words": amount_in_words(totals.total),
-        "payments": [{"method": m, "amount": a} for m, a in payments],
+        "payments": payments,
         "packages": packages_summary(client=client),
     }
 

@@ -5,7 +5,7 @@ Tax rates are effective-dated configuration per SAC/HSN code, never constants in
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from glowpos.tenancy.models import Business
 
@@ -78,6 +78,9 @@ class PackagePlan(models.Model):
     kind = models.CharField(max_length=20, choices=PlanKind.choices, default=PlanKind.BUNDLE)
     price = models.BigIntegerField(help_text="Paise, tax-inclusive.")
     validity_days = models.PositiveIntegerField()
+    credit_value = models.BigIntegerField(
+        null=True, blank=True, help_text="Value packages: paise of credit to spend (≥ price; the excess is a bonus)."
+    )
     tax_rate_override_bp = models.PositiveIntegerField(
         null=True, blank=True, help_text="Owner's override of the mixed-supply rule (highest item rate)."
     )
@@ -87,7 +90,14 @@ class PackagePlan(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["business", "code"], name="plan_code_unique"),
             models.CheckConstraint(condition=Q(price__gt=0), name="plan_price_gt_0"),
+            models.CheckConstraint(
+                condition=~Q(kind="value") | Q(credit_value__gte=F("price")), name="plan_value_credit_covers_price"
+            ),
         ]
+
+    @property
+    def is_value(self) -> bool:
+        return self.kind == PlanKind.VALUE
 
     def __str__(self) -> str:
         return self.name

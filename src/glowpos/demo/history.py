@@ -43,7 +43,7 @@ def make_history(business: Business, *, clients: int = 40, days: int = 150, seed
     # The first demo client always has this number, so the README's curl steps work.
     people[0].phone, people[0].phone_reversed = "+919876543210", "0123456789"
     people[0].save(update_fields=["phone", "phone_reversed"])
-    plans = list(PackagePlan.objects.filter(business=business))
+    plans = list(PackagePlan.objects.filter(business=business).exclude(kind="value"))
     services = list(Service.objects.filter(business=business).exclude(name__icontains="consult"))
     products = list(Product.objects.filter(business=business))
     counts = {"bills": 0, "packages": 0, "redemptions": 0}

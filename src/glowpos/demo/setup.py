@@ -51,6 +51,10 @@ PLANS = [
 ]
 
 
+# (code, name, price in rupees, credit in rupees, validity days)
+VALUE_PLANS = [("GLOW-12K", "Glow credit — pay ₹10,000, spend ₹12,000", 10000, 12000, 365)]
+
+
 def demo_gstin(state_code: str, pan: str) -> str:
     first14 = f"{state_code}{pan}1Z"
     return first14 + gstin_check_digit(first14)
@@ -87,4 +91,7 @@ def create_business(*, name: str, branch_code: str, branch_name: str, address: s
                                           validity_days=days, kind="multi" if len(items) > 1 else "bundle")
         for service_name, units in items:
             PackagePlanItem.objects.create(plan=plan, service=services[service_name], units=units)
+    for code, plan_name, rupees, credit, days in VALUE_PLANS:
+        PackagePlan.objects.create(business=business, code=code, name=plan_name, kind="value", price=rupees * 100,
+                                   credit_value=credit * 100, validity_days=days)
     return business

@@ -40,6 +40,10 @@ class ClientPackage(models.Model):
     sale_document = models.ForeignKey(
         "documents.Document", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # Value packages only (face value of credit, and the paid money it stands for):
+    credit_total = models.BigIntegerField(default=0, help_text="Paise of credit to spend (face value).")
+    credit_used = models.BigIntegerField(default=0, help_text="Paise of credit spent (face value).")
+    credit_money_used = models.BigIntegerField(default=0, help_text="Paise of the price those spends consumed.")
     frozen_on = models.DateField(null=True, blank=True, help_text="Set while frozen: the expiry clock is paused.")
     transferred_to = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="transferred_from"
@@ -54,6 +58,11 @@ class ClientPackage(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(taxable__gte=0) & Q(price__gte=F("taxable")), name="package_amounts"),
             models.CheckConstraint(condition=Q(expires_on__gte=F("purchased_on")), name="package_dates"),
+            models.CheckConstraint(
+                condition=Q(credit_used__gte=0) & Q(credit_used__lte=F("credit_total"))
+                & Q(credit_money_used__gte=0) & Q(credit_money_used__lte=F("price")),
+                name="package_credit_within_bounds",
+            ),
         ]
 
     def __str__(self) -> str:

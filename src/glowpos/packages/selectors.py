@@ -42,6 +42,8 @@ def package_data(package: ClientPackage, *, on: date | None = None) -> dict:
         "id": package.id, "plan_name": package.plan.name, "plan_code": package.plan.code,
         "kind": package.plan.kind, "status": status, "purchased_on": package.purchased_on.isoformat(),
         "expires_on": package.expires_on.isoformat(), "items": items,
+        **({"credit_total": package.credit_total, "credit_remaining": package.credit_total - package.credit_used}
+           if package.plan.kind == "value" else {}),
     }
 
 

@@ -244,6 +244,60 @@ def post_pending(*, bill: Bill, entitlements: dict[int, Entitlement], by: StaffM
     return posted
 
 
+def credit_money(package: ClientPackage, face: int) -> int:
+    """The paid money that `face` paise of credit stand for (pro rata; the last spend takes
+    exactly what is left, so a value package's money is used to the paisa)."""
+    if package.credit_used + face == package.credit_total:
+        return package.price - package.credit_money_used
+    return round_half_up(face * package.price, package.credit_total)
+
+
+def spend_credit(*, bill: Bill, spends: list[tuple[int, int | None]], by: StaffMember,
+                 at: datetime) -> list[tuple[ClientPackage, int, int]]:
+    """Inside close_bill: spend value-package credit (face value) on this bill. Returns
+    (package, face, money) per spend; the caller turns face − money into the bonus discount."""
+    on = timezone.localdate(at)
+    if bill.lines.filter(type=LineType.PACKAGE_SALE, plan__kind="value").exists():
+        raise ValidationFailed("payments: package credit cannot buy another value package.",
+                               fields={"payments": "Pay a value package in money."})
+    # A subquery, not a join: FOR UPDATE cannot go with the DISTINCT a join would need.
+    shared = PackageShare.objects.filter(client_id=bill.client_id).values("package_id")
+    mine = Q(client_id=bill.client_id) | Q(id__in=shared)
+    done = []
+    for i, (face, package_id) in enumerate(spends):
+        candidates = (
+            ClientPackage.objects.select_for_update(of=("self",)).select_related("plan")
+            .filter(mine, business=bill.business, plan__kind="value")
+        )
+        if package_id is not None:
+            candidates = candidates.filter(id=package_id)
+        else:
+            candidates = candidates.filter(status=PackageStatus.ACTIVE, expires_on__gte=on).order_by("expires_on", "id")
+        package = candidates.first()
+        if package is None:
+            raise ValidationFailed(
+                f"payments[{i}]: this client has no value package with credit to pay with.",
+                fields={f"payments.{i}.method": "No credit balance."},
+            )
+        check_redeemable(package, on=on)
+        left = package.credit_total - package.credit_used
+        if face > left:
+            raise PackageExhausted(
+                f"{package.plan.name} has {left / 100:,.2f} of credit left, less than {face / 100:,.2f}.",
+                package_id=package.id, credit_remaining=left,
+            )
+        money = credit_money(package, face)
+        package.credit_used += face
+        package.credit_money_used += money
+        if package.credit_used == package.credit_total:
+            package.status = PackageStatus.EXHAUSTED
+        package.save(update_fields=["credit_used", "credit_money_used", "status"])
+        PackageEvent.objects.create(package=package, kind="credit_spent", at=at, by=by,
+                                    data={"bill": bill.id, "face": face, "money": money})
+        done.append((package, face, money))
+    return done
+
+
 def mark_exhausted_if_used_up(package: ClientPackage, *, by: StaffMember, at: datetime) -> None:
     left = Entitlement.objects.filter(package=package, used_units__lt=F("total_units")).exists()
     if not left and package.status == PackageStatus.ACTIVE:
@@ -275,6 +329,16 @@ def create_sold_packages(*, bill: Bill, by: StaffMember, at: datetime) -> list[C
     created = []
     for line in bill.lines.filter(type=LineType.PACKAGE_SALE).select_related("plan"):
         plan = line.plan
+        if plan.is_value:
+            package = ClientPackage.objects.create(
+                business=bill.business, client=bill.client, plan=plan, purchased_on=on,
+                expires_on=on + timedelta(days=plan.validity_days), price=line.amount, taxable=line.amount,
+                tax_rate_bp=0, sale_bill=bill, credit_total=plan.credit_value,
+            )
+            PackageEvent.objects.create(package=package, kind="sold", at=at, by=by,
+                                        data={"bill": bill.id, "price": line.amount, "credit": plan.credit_value})
+            created.append(package)
+            continue
         items = list(plan.items.select_related("service").order_by("id"))
         shares = allocate(line.taxable, [i.service.price * i.units for i in items])
         package = ClientPackage.objects.create(
@@ -445,14 +509,17 @@ def expire_packages(*, on: date | None = None, business=None) -> int:
                 continue
             entitlements = _lock_entitlements(package)
             released = _release_all_holds(package, entitlements, why="package expired")
-            left = sum(outstanding_value(e) for e in entitlements)
+            if package.plan.is_value:
+                left, liability = package.price - package.credit_money_used, chart.CLIENT_CREDIT
+            else:
+                left, liability = sum(outstanding_value(e) for e in entitlements), chart.DEFERRED_REVENUE
             package.status = PackageStatus.EXPIRED
             package.save(update_fields=["status"])
             branch = package.sale_bill.branch if package.sale_bill_id else package.business.branches.order_by("id").first()
             ledger.post(
                 business=package.business, branch=branch, on=on, kind=EntryKind.BREAKAGE,
                 memo=f"Breakage: {package.plan.code} of {package.client.name} expired",
-                lines=[(chart.DEFERRED_REVENUE, left), (chart.BREAKAGE_INCOME, -left)], package=package,
+                lines=[(liability, left), (chart.BREAKAGE_INCOME, -left)], package=package,
             )
             PackageEvent.objects.create(
                 package=package, kind="expired", at=timezone.now(),
@@ -508,6 +575,8 @@ def cancel_package(*, package_id: int, reason: str, method: str, by: StaffMember
         if package.status not in (PackageStatus.ACTIVE, PackageStatus.FROZEN, PackageStatus.EXHAUSTED):
             raise PackageNotActive(f"{package.plan.name} is {package.status}; it cannot be cancelled.",
                                    package_id=package.id)
+        if package.plan.is_value:
+            return _cancel_value_package(package, reason=reason, method=method, by=by, at=at)
         entitlements = _lock_entitlements(package)
         _no_holds(package, "cancel it")
         quote = refund_quote(package, entitlements)
@@ -566,6 +635,48 @@ def cancel_package(*, package_id: int, reason: str, method: str, by: StaffMember
         return {**quote, "credit_note": credit_note, "refund_voucher": voucher}
 
 
+def _cancel_value_package(package: ClientPackage, *, reason: str, method: str, by: StaffMember,
+                          at: datetime) -> dict:
+    """A value package was an advance without GST: the unspent money, less the fee, goes back on
+    a refund voucher; no credit note (no invoice was issued for it)."""
+    from glowpos.documents import services as documents
+    from glowpos.documents.models import DocumentKind
+
+    on = timezone.localdate(at)
+    left = package.price - package.credit_money_used
+    fee = round_half_up(left * package.business.cancellation_fee_bp, 10000)
+    refund = left - fee
+    branch = package.sale_bill.branch if package.sale_bill_id else package.business.branches.order_by("id").first()
+    totals = {"taxable": refund, "cgst": 0, "sgst": 0, "igst": 0, "round_off": 0, "total": refund}
+    voucher = documents.issue(
+        branch=branch, kind=DocumentKind.REFUND_VOUCHER, at=at, on=on, by=by, client=package.client,
+        original=package.sale_document, totals=totals,
+        snapshot={"title": "Refund voucher", "reason": reason, "reverse_charge": False,
+                  "supplier": package.sale_document.snapshot["supplier"] if package.sale_document_id else {},
+                  "recipient": {"name": package.client.name, "phone": package.client.phone},
+                  "place_of_supply": f"{branch.state_name} ({branch.state_code})",
+                  "lines": [{"type": "value_refund", "description": f"Refund of unspent {package.plan.name}",
+                             "code": "", "quantity": 1, "unit_price": refund, "discount": 0, "rate_bp": 0,
+                             "exempt": False, "inter_state": False, "taxable": refund, "cgst": 0, "sgst": 0,
+                             "igst": 0, "amount": refund}],
+                  "totals": totals, "amount_in_words": amount_in_words(refund) if refund else "",
+                  "payments": [{"method": method, "amount": -refund}] if refund else [], "packages": [],
+                  "original": ({"number": package.sale_document.number,
+                                "date": package.sale_document.date.isoformat()} if package.sale_document_id else None)},
+    )
+    ledger.post(
+        business=package.business, branch=branch, on=on, kind=EntryKind.REFUND, package=package,
+        memo=f"Refund {voucher.number}: {package.plan.code} cancelled", by=by, document=voucher,
+        lines=[(chart.CLIENT_CREDIT, left), (chart.PAYMENT_ACCOUNT[method], -refund), (chart.BREAKAGE_INCOME, -fee)],
+    )
+    package.status = PackageStatus.CANCELLED
+    package.save(update_fields=["status"])
+    PackageEvent.objects.create(package=package, kind="cancelled", at=at, by=by, reason=reason,
+                                data={"unspent": left, "fee": fee, "refund": refund, "refund_voucher": voucher.number})
+    return {"unused_taxable": left, "unused_gross": left, "fee": fee, "refund": refund,
+            "credit_note": None, "refund_voucher": voucher}
+
+
 def transfer_package(*, package_id: int, to_client_id: int, reason: str, by: StaffMember,
                      at: datetime | None = None) -> ClientPackage:
     """Give the unused sessions to another client: a new package for her with exactly the units
@@ -578,6 +689,9 @@ def transfer_package(*, package_id: int, to_client_id: int, reason: str, by: Sta
         package = _lock_package(by=by, package_id=package_id)
         check_redeemable(package, on=timezone.localdate(at))
         recipient = get_client(business=by.business, client_id=to_client_id)
+        if package.plan.is_value:
+            raise ValidationFailed("package_id: a value package is shared, not transferred.",
+                                   fields={"package_id": "Value package."})
         if recipient.id == package.client_id:
             raise ValidationFailed("to_client_id: she already owns it.", fields={"to_client_id": "Same client."})
         entitlements = _lock_entitlements(package)
