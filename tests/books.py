@@ -18,7 +18,7 @@ def owed(business) -> int:
     value of each unit not redeemed (money.unit_value of that session). An imported package's
     units used before GlowPOS are units 1..opening_used_units: owed no more, never posted here."""
     total = 0
-    gone = [PackageStatus.CANCELLED, PackageStatus.EXPIRED, PackageStatus.TRANSFERRED]
+    gone = [PackageStatus.CANCELLED, PackageStatus.EXPIRED, PackageStatus.TRANSFERRED, PackageStatus.RENEWED]
     for ent in Entitlement.objects.filter(package__business=business).exclude(package__status__in=gone):
         posted = list(ent.redemptions.filter(status=RedemptionStatus.POSTED).values_list("unit", flat=True))
         redeemed = set(posted) | set(range(1, ent.opening_used_units + 1))

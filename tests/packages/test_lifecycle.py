@@ -158,13 +158,17 @@ def test_a_session_sooner_than_the_minimum_interval_needs_a_managers_override(cl
     laser = clinic.service()
     laser.min_interval_days = 28
     laser.save()
-    package = factories.sold_package(clinic, factories.client(clinic))
     first = datetime(2026, 11, 1, 11, 0, tzinfo=IST)
+    from glowpos.billing import services as billing
+
+    sale = billing.open_bill(client_id=factories.client(clinic).id, by=clinic.front_desk, at=first)
+    billing.add_package_sale(bill_id=sale.id, plan_id=clinic.plan().id, by=clinic.front_desk)
+    billing.close_bill(bill_id=sale.id, payments=[{"method": "upi", "amount": 2_400_000}], idempotency_key="sale",
+                       by=clinic.front_desk, at=first)
+    package = ClientPackage.objects.get(sale_bill=sale)
     bill = factories.open_bill(clinic, package.client)
     packages.apply_package(bill_id=bill.id, package_id=package.id, service_id=laser.id, by=clinic.front_desk,
                            at=first)
-    from glowpos.billing import services as billing
-
     billing.close_bill(bill_id=bill.id, payments=[], idempotency_key="first", by=clinic.front_desk, at=first)
     soon = first + timedelta(days=10)
     bill = factories.open_bill(clinic, package.client)

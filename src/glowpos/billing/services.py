@@ -37,7 +37,7 @@ from glowpos.ledger.models import EntryKind, JournalEntry
 from glowpos.money import allocate, format_inr, round_half_up, split_inclusive
 from glowpos.packages import services as packages
 from glowpos.packages.models import Redemption, RedemptionStatus
-from glowpos.packages.selectors import packages_summary
+from glowpos.packages.selectors import member_discount_of, packages_summary
 from glowpos.receipts.services import enqueue_receipt
 from glowpos.tenancy.models import Branch, StaffMember
 from glowpos.tenancy.services import COUNTER, MANAGERS, require_role
@@ -111,10 +111,20 @@ def add_service(*, bill_id: int, service_id: int, quantity: int = 1, by: StaffMe
         service = get_service(business=by.business, service_id=service_id)
         _refuse_mixing(bill)
         rate = rate_on(business=by.business, code=service.sac, on=timezone.localdate())
-        return _priced_line(
+        line = _priced_line(
             bill, type=LineType.SERVICE, description=service.name, unit_price=service.price,
             quantity=quantity, code=service.sac, rate=rate, service=service,
         )
+        membership = member_discount_of(bill.client, on=timezone.localdate())
+        if membership is not None:
+            off = round_half_up(line.amount * membership.plan.member_discount_bp, 10000)
+            amount = line.amount - off
+            BillLine.objects.filter(id=line.id).update(
+                discount=off, amount=amount, description=f"{service.name} (member {membership.plan.code})",
+                **_tax(amount, rate, inter_state=False),
+            )
+            line.refresh_from_db()
+        return line
 
 
 def add_product(*, bill_id: int, product_id: int, quantity: int = 1, by: StaffMember) -> BillLine:

@@ -81,6 +81,12 @@ class PackagePlan(models.Model):
     credit_value = models.BigIntegerField(
         null=True, blank=True, help_text="Value packages: paise of credit to spend (≥ price; the excess is a bonus)."
     )
+    member_discount_bp = models.PositiveIntegerField(
+        default=0, help_text="Memberships: discount on services while a period is active (basis points)."
+    )
+    rollover = models.BooleanField(
+        default=False, help_text="Memberships: unused credits carry into the next period when renewed."
+    )
     tax_rate_override_bp = models.PositiveIntegerField(
         null=True, blank=True, help_text="Owner's override of the mixed-supply rule (highest item rate)."
     )
@@ -98,6 +104,10 @@ class PackagePlan(models.Model):
     @property
     def is_value(self) -> bool:
         return self.kind == PlanKind.VALUE
+
+    @property
+    def is_membership(self) -> bool:
+        return self.kind == PlanKind.MEMBERSHIP
 
     def __str__(self) -> str:
         return self.name

@@ -91,6 +91,11 @@ def create_business(*, name: str, branch_code: str, branch_name: str, address: s
                                           validity_days=days, kind="multi" if len(items) > 1 else "bundle")
         for service_name, units in items:
             PackagePlanItem.objects.create(plan=plan, service=services[service_name], units=units)
+    club = PackagePlan.objects.create(
+        business=business, code="GLOW-CLUB", name="Glow Club — a facial a month + 10% off services",
+        kind="membership", price=2000 * 100, validity_days=30, member_discount_bp=1000, rollover=False,
+    )
+    PackagePlanItem.objects.create(plan=club, service=services["Gold facial"], units=1)
     for code, plan_name, rupees, credit, days in VALUE_PLANS:
         PackagePlan.objects.create(business=business, code=code, name=plan_name, kind="value", price=rupees * 100,
                                    credit_value=credit * 100, validity_days=days)

@@ -22,6 +22,7 @@ class PackageStatus(models.TextChoices):
     EXPIRED = "expired", "Expired"
     CANCELLED = "cancelled", "Cancelled"
     TRANSFERRED = "transferred", "Transferred"
+    RENEWED = "renewed", "Rolled into the next period"
 
 
 class ClientPackage(models.Model):
@@ -45,6 +46,10 @@ class ClientPackage(models.Model):
     credit_used = models.BigIntegerField(default=0, help_text="Paise of credit spent (face value).")
     credit_money_used = models.BigIntegerField(default=0, help_text="Paise of the price those spends consumed.")
     frozen_on = models.DateField(null=True, blank=True, help_text="Set while frozen: the expiry clock is paused.")
+    renews = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="renewed_by",
+        help_text="Memberships: the period this one follows.",
+    )
     transferred_to = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="transferred_from"
     )

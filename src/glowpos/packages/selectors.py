@@ -44,6 +44,9 @@ def package_data(package: ClientPackage, *, on: date | None = None) -> dict:
         "expires_on": package.expires_on.isoformat(), "items": items,
         **({"credit_total": package.credit_total, "credit_remaining": package.credit_total - package.credit_used}
            if package.plan.kind == "value" else {}),
+        **({"period": {"start": package.purchased_on.isoformat(), "end": package.expires_on.isoformat()},
+            "member_discount_bp": package.plan.member_discount_bp, "rollover": package.plan.rollover}
+           if package.plan.kind == "membership" else {}),
     }
 
 
@@ -85,4 +88,14 @@ def low_balance_packages(*, business, on: date, at_most: int = 1, limit: int = 2
     return list(
         _with_remaining(business, on).filter(remaining__gt=0, remaining__lte=at_most)
         .order_by("remaining", "expires_on", "id")[:limit]
+    )
+
+
+def member_discount_of(client: Client, *, on: date) -> ClientPackage | None:
+    """The client's membership period in force today that gives a discount on services."""
+    return (
+        ClientPackage.objects.select_related("plan")
+        .filter(client=client, plan__kind="membership", plan__member_discount_bp__gt=0,
+                status=PackageStatus.ACTIVE, purchased_on__lte=on, expires_on__gte=on)
+        .order_by("-plan__member_discount_bp").first()
     )

@@ -67,6 +67,8 @@ def check_redeemable(package: ClientPackage, *, on: date) -> None:
         raise PackageExpired(f"{name} expired on {package.expires_on:%d %b %Y}.", package_id=package.id)
     if package.status == PackageStatus.EXHAUSTED:
         raise PackageExhausted(f"{name} has no sessions left.", package_id=package.id)
+    if package.purchased_on > on:
+        raise PackageNotActive(f"{name} starts on {package.purchased_on:%d %b %Y}.", package_id=package.id)
     if package.status != PackageStatus.ACTIVE:
         raise PackageNotActive(f"{name} is {package.get_status_display().lower()}.", package_id=package.id)
 
@@ -341,21 +343,52 @@ def create_sold_packages(*, bill: Bill, by: StaffMember, at: datetime) -> list[C
             continue
         items = list(plan.items.select_related("service").order_by("id"))
         shares = allocate(line.taxable, [i.service.price * i.units for i in items])
+        start, previous, carried = on, None, {}
+        if plan.is_membership:
+            start, previous, carried = _next_period(bill=bill, plan=plan, on=on, by=by, at=at)
         package = ClientPackage.objects.create(
-            business=bill.business, client=bill.client, plan=plan, purchased_on=on,
-            expires_on=on + timedelta(days=plan.validity_days), price=line.amount,
-            taxable=line.taxable, tax_rate_bp=line.rate_bp, sale_bill=bill,
+            business=bill.business, client=bill.client, plan=plan, purchased_on=start,
+            expires_on=start + timedelta(days=plan.validity_days - 1 if plan.is_membership else plan.validity_days),
+            price=line.amount, taxable=line.taxable, tax_rate_bp=line.rate_bp, sale_bill=bill, renews=previous,
         )
         Entitlement.objects.bulk_create(
-            Entitlement(package=package, service=i.service, total_units=i.units, taxable_value=share)
+            Entitlement(package=package, service=i.service,
+                        total_units=i.units + carried.get(i.service_id, (0, 0))[0],
+                        taxable_value=share + carried.get(i.service_id, (0, 0))[1])
             for i, share in zip(items, shares)
         )
         PackageEvent.objects.create(
-            package=package, kind="sold", at=at, by=by,
-            data={"bill": bill.id, "price": line.amount},
+            package=package, kind="renewed" if previous else "sold", at=at, by=by,
+            data={"bill": bill.id, "price": line.amount, "carried": {str(k): v for k, v in carried.items()}},
         )
         created.append(package)
     return created
+
+
+def _next_period(*, bill: Bill, plan, on: date, by: StaffMember, at: datetime):
+    """A membership's next period. Each period is invoiced with GST when it starts. Paid before
+    the current period ends, it starts the day after; with a rollover plan it starts now and the
+    current period's unused credits (and their deferred value) carry into it. Without rollover,
+    unused credits lapse at period end (the expiry job posts them to breakage)."""
+    previous = (
+        ClientPackage.objects.select_for_update(of=("self",))
+        .filter(business=bill.business, client=bill.client, plan=plan, renewed_by__isnull=True)
+        .exclude(sale_bill=bill).exclude(status__in=[PackageStatus.CANCELLED, PackageStatus.TRANSFERRED])
+        .order_by("-expires_on", "-id").first()
+    )
+    if previous is None:
+        return on, None, {}
+    if not plan.rollover or previous.status not in (PackageStatus.ACTIVE, PackageStatus.EXHAUSTED) \
+            or previous.expires_on < on:
+        start = previous.expires_on + timedelta(days=1) if previous.expires_on >= on else on
+        return start, previous, {}
+    entitlements = _lock_entitlements(previous)
+    _no_holds(previous, "renew it with rollover")
+    carried = {e.service_id: (e.total_units - e.used_units, outstanding_value(e)) for e in entitlements}
+    ClientPackage.objects.filter(id=previous.id).update(status=PackageStatus.RENEWED)
+    PackageEvent.objects.create(package=previous, kind="rolled_over", at=at, by=by,
+                                data={str(k): v for k, v in carried.items()})
+    return on, previous, carried
 
 
 def lock_entitlements_voided_with(bill: Bill) -> None:
@@ -384,6 +417,9 @@ def cancel_unredeemed_sale(*, bill: Bill, by: StaffMember, at: datetime, why: st
             )
         ClientPackage.objects.filter(id=package.id).update(status=PackageStatus.CANCELLED)
         PackageEvent.objects.create(package=package, kind="cancelled", at=at, by=by, reason=why)
+        if package.renews_id and package.renews.status == PackageStatus.RENEWED:
+            ClientPackage.objects.filter(id=package.renews_id).update(status=PackageStatus.ACTIVE)
+            PackageEvent.objects.create(package=package.renews, kind="rollover_undone", at=at, by=by, reason=why)
 
 
 # ---------------------------------------------------------------------------------------------
