@@ -75,3 +75,10 @@ class CloseIn(Schema):
 
 class VoidIn(Schema):
     reason: Annotated[str, Field(min_length=1, max_length=300)]
+
+
+class RefundIn(Schema):
+    line_id: Id
+    amount: Paise
+    reason: Annotated[str, Field(min_length=1, max_length=300)]
+    method: Literal["cash", "card", "upi"]

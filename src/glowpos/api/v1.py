@@ -9,7 +9,7 @@ from ninja.security import HttpBearer
 from glowpos.api import errors
 from glowpos.api.packages import router as packages_router
 from glowpos.api.reports import router as reports_router
-from glowpos.api.schemas import BillIn, ClientIn, ClientPatch, DiscountIn, CloseIn, Id, LineIn, TokenIn, VoidIn
+from glowpos.api.schemas import BillIn, ClientIn, ClientPatch, DiscountIn, RefundIn, CloseIn, Id, LineIn, TokenIn, VoidIn
 from glowpos.billing import selectors as bills
 from glowpos.billing import services as billing
 from glowpos.catalog import selectors as catalog
@@ -168,6 +168,15 @@ def discount(request, bill_id: Id, payload: DiscountIn) -> dict:
     else:
         billing.discount_bill(bill_id=bill_id, amount=payload.amount, by=request.staff, approver=approver)
     return _bill(request, bill_id)
+
+
+@api.post("/bills/{bill_id}/refunds", response={201: dict}, tags=["bills"])
+def refund(request, bill_id: Id, payload: RefundIn):
+    """Refund part of a closed bill's line (or correct its price) by a credit note (manager)."""
+    note = billing.refund_line(bill_id=bill_id, line_id=payload.line_id, amount=payload.amount,
+                               reason=payload.reason, method=payload.method, by=request.staff)
+    return Status(201, {"credit_note": document_data(note, request),
+                        "receipt_url": request.build_absolute_uri(f"/r/{note.receipt_token}")})
 
 
 def document_data(document, request) -> dict:

@@ -109,3 +109,15 @@ class Payment(models.Model):
 
     class Meta:
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_gt_0")]
+
+
+class LineCredit(models.Model):
+    """Part of a closed bill's line given back on a credit note (refund or price correction).
+    The sum per line never exceeds what the line charged (checked under the bill's lock)."""
+
+    line = models.ForeignKey(BillLine, on_delete=models.PROTECT, related_name="credits")
+    document = models.ForeignKey("documents.Document", on_delete=models.PROTECT, related_name="+")
+    amount = models.BigIntegerField(help_text="Paise, tax-inclusive.")
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="line_credit_gt_0")]

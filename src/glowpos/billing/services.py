@@ -24,7 +24,7 @@ from glowpos.billing.errors import (
     PaymentMismatch,
 )
 from glowpos.billing.locking import lock_bill, lock_open_bill
-from glowpos.billing.models import Bill, BillLine, BillStatus, LineType, Payment, PaymentMethod
+from glowpos.billing.models import Bill, BillLine, BillStatus, LineCredit, LineType, Payment, PaymentMethod
 from glowpos.catalog.selectors import Rate, get_plan, get_product, get_service, plan_rate_on, rate_on
 from glowpos.clients.selectors import get_client
 from glowpos.clients.states import STATES
@@ -34,7 +34,7 @@ from glowpos.errors import NotFound, ValidationFailed
 from glowpos.ledger import chart
 from glowpos.ledger import services as ledger
 from glowpos.ledger.models import EntryKind, JournalEntry
-from glowpos.money import allocate, format_inr, round_half_up, split_inclusive
+from glowpos.money import allocate, amount_in_words, format_inr, round_half_up, split_inclusive
 from glowpos.packages import services as packages
 from glowpos.packages.models import Redemption, RedemptionStatus
 from glowpos.packages.selectors import member_discount_of, packages_summary
@@ -524,8 +524,6 @@ def _post_ledger(bill, lines, totals: Totals, payments, posted, document, by, on
 
 
 def _snapshot(bill: Bill, lines: list[BillLine], totals: Totals, payments, kind: str) -> dict:
-    from glowpos.money import amount_in_words
-
     branch, business, client = bill.branch, bill.business, bill.client
     snap_lines = []
     for l in lines:
@@ -588,6 +586,8 @@ def void_bill(*, bill_id: int, reason: str, by: StaffMember, at: datetime | None
             for redemption in Redemption.objects.filter(bill=bill, status=RedemptionStatus.PENDING):
                 packages.release_hold(redemption=redemption, by=by, at=at, why=f"bill voided: {reason}")
         else:
+            if LineCredit.objects.filter(line__bill=bill).exists():
+                raise BillNotOpen(f"Bill {bill.id} was partly refunded; refund the rest by credit note instead.")
             original = closing_document(bill)
             packages.lock_entitlements_voided_with(bill)
             packages.cancel_unredeemed_sale(bill=bill, by=by, at=at, why=reason)
@@ -610,3 +610,56 @@ def void_bill(*, bill_id: int, reason: str, by: StaffMember, at: datetime | None
                                                closed_at=bill.closed_at or at)
         bill.refresh_from_db()
         return bill
+
+
+def refund_line(*, bill_id: int, line_id: int, amount: int, reason: str, method: str, by: StaffMember,
+                at: datetime | None = None) -> Document:
+    """A partial refund or price correction of one line of a closed bill: a credit note citing
+    the invoice (tax reversed at the line's rate), money back by `method`, reversing postings.
+    Package sales are cancelled through the package (cancel_package), not here."""
+    require_role(by, *MANAGERS, action="refund")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("reason: say why.", fields={"reason": "Required."})
+    if method not in ("cash", "card", "upi"):
+        raise ValidationFailed("method: refund by cash, card or upi.", fields={"method": "cash, card or upi."})
+    at = at or timezone.now()
+    on = timezone.localdate(at)
+    with transaction.atomic():
+        bill = lock_bill(business=by.business, bill_id=bill_id)
+        if bill.status != BillStatus.CLOSED:
+            raise BillNotOpen(f"Bill {bill.id} is {bill.status}; only a closed bill is refunded.")
+        line = bill.lines.filter(id=line_id, type__in=[LineType.SERVICE, LineType.PRODUCT]).first()
+        if line is None:
+            raise NotFound("No service or product line with that id on this bill.")
+        credited = sum(c.amount for c in line.credits.all())
+        if not 0 < amount <= line.amount - credited:
+            raise ValidationFailed(
+                f"amount: between ₹0.01 and {format_inr(line.amount - credited)} (what is left of the line).",
+                fields={"amount": "Out of range."},
+            )
+        original = closing_document(bill)
+        split = _tax(amount, Rate(code=line.code, rate_bp=line.rate_bp, exempt=line.exempt),
+                     inter_state=bool(line.igst))
+        row = {"type": f"{line.type}_credit", "description": f"Credit: {line.description}", "code": line.code,
+               "quantity": 1, "unit_price": amount, "discount": 0, "rate_bp": line.rate_bp, "exempt": line.exempt,
+               "inter_state": bool(line.igst), "amount": amount, **split}
+        totals = {**split, "round_off": 0, "total": amount}
+        credit_note = documents.issue(
+            branch=bill.branch, kind=DocumentKind.CREDIT_NOTE, at=at, on=on, by=by, bill=bill, client=bill.client,
+            original=original, totals=totals,
+            snapshot={**original.snapshot, "title": "Credit note", "reason": reason, "lines": [row],
+                      "totals": totals, "amount_in_words": amount_in_words(amount),
+                      "payments": [{"method": method, "amount": -amount}],
+                      "original": {"number": original.number, "date": original.date.isoformat()},
+                      "packages": packages_summary(client=bill.client)},
+        )
+        LineCredit.objects.create(line=line, document=credit_note, amount=amount)
+        ledger.post(
+            business=bill.business, branch=bill.branch, on=on, kind=EntryKind.REFUND, by=by, document=credit_note,
+            memo=f"Credit note {credit_note.number} on {original.number}: {reason}",
+            lines=[(_REVENUE_ACCOUNT[line.type], split["taxable"]), (chart.OUTPUT_CGST, split["cgst"]),
+                   (chart.OUTPUT_SGST, split["sgst"]), (chart.OUTPUT_IGST, split["igst"]),
+                   (chart.PAYMENT_ACCOUNT[method], -amount)],
+        )
+        return credit_note
