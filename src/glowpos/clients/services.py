@@ -14,6 +14,18 @@ from glowpos.money import is_valid_gstin
 from glowpos.tenancy.models import StaffMember
 
 
+def clean_email(email: str) -> str:
+    email = (email or "").strip()
+    if email:
+        try:
+            validate_email(email)
+        except DjangoValidationError:
+            raise ValidationFailed(
+                f"email: '{email}' is not an email address.", fields={"email": "Not an email."}
+            ) from None
+    return email
+
+
 def clean_gstin(gstin: str) -> str:
     gstin = (gstin or "").strip().upper().replace(" ", "")
     if gstin and not is_valid_gstin(gstin):
@@ -42,14 +54,7 @@ def create_client(*, by: StaffMember, name: str, phone: str, email: str = "", gs
     if len(name) > 200:
         raise ValidationFailed("name: 200 characters at most.", fields={"name": "Too long."})
     e164 = normalise_phone(phone)
-    email = (email or "").strip()
-    if email:
-        try:
-            validate_email(email)
-        except DjangoValidationError:
-            raise ValidationFailed(
-                f"email: '{email}' is not an email address.", fields={"email": "Not an email."}
-            ) from None
+    email = clean_email(email)
     gstin = clean_gstin(gstin)
     state_code = clean_state_code(state_code or (gstin[:2] if gstin else ""))
     existing = Client.objects.filter(business=by.business, phone=e164).first()
@@ -95,15 +100,7 @@ def update_client(*, by: StaffMember, client_id: int, **changes: str) -> Client:
                 raise ValidationFailed("name: 1–200 characters.", fields={"name": "Required."})
             client.name = name
         if "email" in changes:
-            email = (changes["email"] or "").strip()
-            if email:
-                try:
-                    validate_email(email)
-                except DjangoValidationError:
-                    raise ValidationFailed(
-                        f"email: '{email}' is not an email address.", fields={"email": "Not an email."}
-                    ) from None
-            client.email = email
+            client.email = clean_email(changes["email"])
         if "gstin" in changes:
             client.gstin = clean_gstin(changes["gstin"])
         if "address" in changes:

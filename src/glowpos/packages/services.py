@@ -436,6 +436,19 @@ def _lock_package(*, by: StaffMember, package_id: int) -> ClientPackage:
     return package
 
 
+def _branch_of(package: ClientPackage):
+    """Where the package's documents and entries belong: its sale's branch (an imported
+    package: the business's first branch)."""
+    if package.sale_bill_id:
+        return package.sale_bill.branch
+    return package.business.branches.order_by("id").first()
+
+
+def _original_ref(package: ClientPackage) -> dict | None:
+    doc = package.sale_document
+    return {"number": doc.number, "date": doc.date.isoformat()} if doc else None
+
+
 def _why(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
@@ -551,7 +564,7 @@ def expire_packages(*, on: date | None = None, business=None) -> int:
                 left, liability = sum(outstanding_value(e) for e in entitlements), chart.DEFERRED_REVENUE
             package.status = PackageStatus.EXPIRED
             package.save(update_fields=["status"])
-            branch = package.sale_bill.branch if package.sale_bill_id else package.business.branches.order_by("id").first()
+            branch = _branch_of(package)
             ledger.post(
                 business=package.business, branch=branch, on=on, kind=EntryKind.BREAKAGE,
                 memo=f"Breakage: {package.plan.code} of {package.client.name} expired",
@@ -616,7 +629,7 @@ def cancel_package(*, package_id: int, reason: str, method: str, by: StaffMember
         entitlements = _lock_entitlements(package)
         _no_holds(package, "cancel it")
         quote = refund_quote(package, entitlements)
-        branch = package.sale_bill.branch if package.sale_bill_id else package.business.branches.order_by("id").first()
+        branch = _branch_of(package)
         split = split_inclusive(quote["refund"], package.tax_rate_bp)
         kept = quote["unused_taxable"] - split.taxable
         snapshot_base = {
@@ -638,9 +651,7 @@ def cancel_package(*, package_id: int, reason: str, method: str, by: StaffMember
             snapshot={**snapshot_base, "title": "Credit note", "lines": [line], "totals": totals,
                       "amount_in_words": amount_in_words(quote["refund"]) if quote["refund"] else "",
                       "payments": [], "policy": quote,
-                      "original": ({"number": package.sale_document.number,
-                                    "date": package.sale_document.date.isoformat()}
-                                   if package.sale_document_id else None)},
+                      "original": _original_ref(package)},
         )
         voucher = documents.issue(
             branch=branch, kind=DocumentKind.REFUND_VOUCHER, at=at, on=on, by=by, client=package.client,
@@ -682,7 +693,7 @@ def _cancel_value_package(package: ClientPackage, *, reason: str, method: str, b
     left = package.price - package.credit_money_used
     fee = round_half_up(left * package.business.cancellation_fee_bp, 10000)
     refund = left - fee
-    branch = package.sale_bill.branch if package.sale_bill_id else package.business.branches.order_by("id").first()
+    branch = _branch_of(package)
     totals = {"taxable": refund, "cgst": 0, "sgst": 0, "igst": 0, "round_off": 0, "total": refund}
     voucher = documents.issue(
         branch=branch, kind=DocumentKind.REFUND_VOUCHER, at=at, on=on, by=by, client=package.client,
@@ -697,8 +708,7 @@ def _cancel_value_package(package: ClientPackage, *, reason: str, method: str, b
                              "igst": 0, "amount": refund}],
                   "totals": totals, "amount_in_words": amount_in_words(refund) if refund else "",
                   "payments": [{"method": method, "amount": -refund}] if refund else [], "packages": [],
-                  "original": ({"number": package.sale_document.number,
-                                "date": package.sale_document.date.isoformat()} if package.sale_document_id else None)},
+                  "original": _original_ref(package)},
     )
     ledger.post(
         business=package.business, branch=branch, on=on, kind=EntryKind.REFUND, package=package,
