@@ -21,10 +21,20 @@ run: $(VENV)/.installed
 	@echo "  GlowPOS demo clinic:  http://127.0.0.1:$(PORT)/"
 	@echo "  API docs:             http://127.0.0.1:$(PORT)/api/v1/docs"
 	@echo "  Logins (password glowpos-demo): frontdesk, manager, owner"
+	@echo "  Receipts: the outbox worker runs beside the server; messages land in var/outbox/"
 	@echo ""
+	@# The outbox worker in the background, stopped with the server (Ctrl-C).
+	export GLOWPOS_PUBLIC_URL=$${GLOWPOS_PUBLIC_URL:-http://127.0.0.1:$(PORT)}; \
+	$(PY) -m glowpos worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) -m glowpos runserver 127.0.0.1:$(PORT)
 
-test: $(VENV)/.installed
+# The browser tests (tests/e2e) drive Debian's Chromium; installed once, only when missing
+# (never `playwright install`).
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	apt-get update -qq && apt-get install -y -qq chromium
+
+test: $(VENV)/.installed $(CHROMIUM)
 	$(VENV)/bin/pytest -n $(TEST_WORKERS) -q $(PYTEST_ARGS)
 
 clean:

@@ -2,6 +2,8 @@
 
     python -m bench search   [--clients 100000] [--queries 500]
     python -m bench checkout [--bills 300]
+    python -m bench reports  [--redemptions 1000000]   (bench/reports.py: every report and export)
+    python -m bench import   [--rows 10000] [--format xlsx|csv]
 
 Each runs on its own database: an SQLite file in ./var/bench by default, or DATABASE_URL
 (point it at a scratch PostgreSQL database; the benchmark adds its own business to it). Each
@@ -163,6 +165,52 @@ def bench_checkout(bills: int) -> None:
     print(f"  ratio p50  : {statistics.median(ours) / statistics.median(floor):.2f}x  (target ≤ 3x)")
 
 
+def bench_import(rows: int, fmt: str) -> None:
+    """A clinic's whole client list: 80 % with an open package (plans by code and by name, some
+    sessions used), 20 % clients only. Times the dry run and the commit of one file."""
+    import random
+    from datetime import timedelta
+
+    from django.db import connection
+    from django.utils import timezone
+
+    from glowpos.money import format_inr
+    from glowpos.onboarding.services import commit_import, preview_import
+    from tests.factories import clinic
+    from tests.onboarding.sheets import csv_bytes, xlsx_bytes
+
+    c = clinic(name=f"Bench import {time.time_ns()}")
+    rng = random.Random(3)
+    today = timezone.localdate()
+    plans = [("LHR-6", 6, 24000), ("Skin cleanup — 5 sessions", 5, 5000), ("PEEL-4", 4, 12000)]
+    numbers = rng.sample(range(6_000_000_000, 9_999_999_999), rows)
+    table = []
+    for i, n in enumerate(numbers):
+        if i % 5 == 4:
+            table.append([f"Client {i}", f"{n}", "", "", "", "", "", "", "", ""])
+            continue
+        plan, units, rupees = plans[i % 3]
+        bought = today - timedelta(days=rng.randint(0, 170))
+        table.append([f"Client {i}", f"+91 {n}", f"client{i}@example.in", plan, "", units,
+                      rng.randint(0, units), rupees, f"{bought:%d/%m/%Y}", ""])
+    data = (xlsx_bytes if fmt == "xlsx" else csv_bytes)(table)
+    print(f"import of {rows:,} rows ({fmt}, {len(data) / 1024:.0f} KB, {connection.vendor})")
+    t0 = time.perf_counter()
+    preview = preview_import(by=c.owner, data=data, filename=f"bench.{fmt}")
+    t1 = time.perf_counter()
+    done = commit_import(by=c.owner, data=data, filename=f"bench.{fmt}")
+    t2 = time.perf_counter()
+    counts = done.batch.report["counts"]
+    assert preview.checked.bad_rows == 0 and counts["packages_created"] == len(preview.checked.packages)
+    print(f"  dry run (read + check)   : {t1 - t0:6.2f} s")
+    print(f"  commit (check + write)   : {t2 - t1:6.2f} s   (target < 30 s)")
+    print(f"  written: {counts['clients_created']:,} clients, {counts['packages_created']:,} packages, "
+          f"opening deferred revenue {format_inr(counts['opening_deferred'])}")
+    t3 = time.perf_counter()
+    again = commit_import(by=c.owner, data=data, filename=f"bench.{fmt}")
+    print(f"  the same file again      : {time.perf_counter() - t3:6.2f} s   (created: {again.created})")
+
+
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     sub = parser.add_subparsers(dest="what", required=True)
@@ -171,11 +219,22 @@ def main(argv: list[str]) -> None:
     s.add_argument("--queries", type=int, default=500)
     k = sub.add_parser("checkout")
     k.add_argument("--bills", type=int, default=300)
+    r = sub.add_parser("reports")
+    r.add_argument("--redemptions", type=int, default=1_000_000)
+    m = sub.add_parser("import")
+    m.add_argument("--rows", type=int, default=10_000)
+    m.add_argument("--format", choices=["xlsx", "csv"], default="xlsx")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(Path.cwd()))
     _setup()
     if args.what == "search":
         bench_search(args.clients, args.queries)
+    elif args.what == "import":
+        bench_import(args.rows, args.format)
+    elif args.what == "reports":
+        from bench.reports import run
+
+        run(args.redemptions)
     else:
         bench_checkout(args.bills)
 

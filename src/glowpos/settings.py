@@ -45,6 +45,9 @@ INSTALLED_APPS = [
     "glowpos.ledger",
     "glowpos.receipts",
     "glowpos.reports",
+    "glowpos.onboarding",
+    "glowpos.audit",
+    "glowpos.ops",
     "glowpos.demo",
     "glowpos.frontdesk",
 ]
@@ -123,6 +126,38 @@ GLOWPOS_TOKEN_TTL_HOURS = int(os.environ.get("GLOWPOS_TOKEN_TTL_HOURS", "12"))
 # Failed logins per username (or per client address) in the window before 429.
 GLOWPOS_LOGIN_MAX_FAILURES = int(os.environ.get("GLOWPOS_LOGIN_MAX_FAILURES", "5"))
 GLOWPOS_LOGIN_WINDOW_SECONDS = int(os.environ.get("GLOWPOS_LOGIN_WINDOW_SECONDS", "900"))
+
+# Receipts sent by the outbox worker (receipts/backends.py, docs/decisions/0007-outbox-worker.md).
+# GLOWPOS_SMS_BACKEND / GLOWPOS_WHATSAPP_BACKEND: file (default, VAR_DIR/outbox/*.jsonl), console,
+# http (GLOWPOS_SMS_URL, _TOKEN, _SENDER, _TIMEOUT) or a dotted class path. Email goes through
+# Django's mail: SMTP when EMAIL_HOST is set, else files in VAR_DIR/outbox/email.
+GLOWPOS_PUBLIC_URL = os.environ.get("GLOWPOS_PUBLIC_URL", "http://127.0.0.1:8000")  # receipt links
+GLOWPOS_MESSAGING = {
+    channel: {key: os.environ.get(f"GLOWPOS_{channel.upper()}_{key}", default)
+              for key, default in (("BACKEND", "file"), ("URL", ""), ("TOKEN", ""), ("SENDER", ""), ("TIMEOUT", "10"))}
+    for channel in ("sms", "whatsapp")
+}
+GLOWPOS_MESSAGING["email"] = {"BACKEND": os.environ.get("GLOWPOS_EMAIL_BACKEND", "django")}
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
+    "django.core.mail.backends.smtp.EmailBackend" if os.environ.get("EMAIL_HOST")
+    else "django.core.mail.backends.filebased.EmailBackend"
+)
+EMAIL_FILE_PATH = VAR_DIR / "outbox" / "email"
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "") == "1"
+EMAIL_USE_SSL = os.environ.get("EMAIL_USE_SSL", "") == "1"
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "GlowPOS receipts <receipts@glowpos.local>")
+GLOWPOS_EMAIL_ATTACH_PDF = os.environ.get("GLOWPOS_EMAIL_ATTACH_PDF", "1") == "1"
+# Attempts before a message is marked failed; backoff base × 2^(n−1) up to the cap; how long a
+# worker's claim lasts (longer than any provider timeout) before another worker may take it.
+GLOWPOS_OUTBOX_MAX_ATTEMPTS = int(os.environ.get("GLOWPOS_OUTBOX_MAX_ATTEMPTS", "6"))
+GLOWPOS_OUTBOX_BACKOFF_SECONDS = int(os.environ.get("GLOWPOS_OUTBOX_BACKOFF_SECONDS", "30"))
+GLOWPOS_OUTBOX_BACKOFF_MAX_SECONDS = int(os.environ.get("GLOWPOS_OUTBOX_BACKOFF_MAX_SECONDS", "3600"))
+GLOWPOS_OUTBOX_LEASE_SECONDS = int(os.environ.get("GLOWPOS_OUTBOX_LEASE_SECONDS", "120"))
 
 LOGGING = {
     "version": 1,

@@ -9,5 +9,8 @@ urlpatterns = [
     path("r/<str:token>.pdf", receipts.receipt_pdf, name="receipt-pdf"),  # before: <str> eats ".pdf"
     path("r/<str:token>", receipts.receipt, name="receipt"),
     path("admin/", admin.site.urls),
+    path("reports/", include("glowpos.reports.urls")),
+    path("manage/import/", include("glowpos.onboarding.urls")),
+    path("manage/outbox/", include("glowpos.receipts.urls")),
     path("", include("glowpos.frontdesk.urls")),
 ]

@@ -9,6 +9,7 @@ from ninja.security import HttpBearer
 from glowpos.api import errors
 from glowpos.api.packages import router as packages_router
 from glowpos.api.reports import router as reports_router
+from glowpos.api.settings import router as settings_router
 from glowpos.api.schemas import BillIn, ClientIn, ClientPatch, DiscountIn, RefundIn, CloseIn, Id, LineIn, TokenIn, VoidIn
 from glowpos.billing import selectors as bills
 from glowpos.billing import services as billing
@@ -29,6 +30,7 @@ class BearerToken(HttpBearer):
         staff = tenancy.staff_for_token(token)
         if staff is not None:
             request.staff = staff
+            request.token_key = token  # for POST /auth/revoke
         return staff
 
 
@@ -39,6 +41,7 @@ api = NinjaAPI(
 errors.install(api)
 api.add_router("/packages", packages_router)
 api.add_router("/reports", reports_router)
+api.add_router("", settings_router)
 
 
 def _address(request) -> str:
@@ -49,6 +52,14 @@ def _address(request) -> str:
 def token(request, payload: TokenIn):
     key = tenancy.issue_token(username=payload.username, password=payload.password, address=_address(request))
     return Status(201, {"token": key})
+
+
+@api.post("/auth/revoke", response={204: None}, tags=["auth"])
+def revoke(request):
+    """Log out: the token this request carries stops working at once (others of the same
+    staff member are untouched)."""
+    tenancy.revoke_token(request.token_key)
+    return Status(204, None)
 
 
 @api.get("/services", tags=["catalog"])

@@ -4,18 +4,23 @@ from __future__ import annotations
 from glowpos.billing.errors import BillNotOpen
 from glowpos.billing.models import Bill, BillStatus
 from glowpos.errors import NotFound
-from glowpos.tenancy.models import Business
+from glowpos.tenancy.models import Business, StaffMember
+from glowpos.tenancy.services import require_branch
 
 
-def lock_bill(*, business: Business, bill_id: int) -> Bill:
+def lock_bill(*, business: Business, bill_id: int, by: StaffMember | None = None) -> Bill:
+    """The bill, locked; another business's bill — or, for staff tied to branches, another
+    branch's — is not found."""
     bill = Bill.objects.select_for_update().filter(business=business, id=bill_id).first()
     if bill is None:
         raise NotFound("Bill not found.")
+    if by is not None:
+        require_branch(by, bill.branch_id)
     return bill
 
 
-def lock_open_bill(*, business: Business, bill_id: int) -> Bill:
-    bill = lock_bill(business=business, bill_id=bill_id)
+def lock_open_bill(*, business: Business, bill_id: int, by: StaffMember | None = None) -> Bill:
+    bill = lock_bill(business=business, bill_id=bill_id, by=by)
     if bill.status != BillStatus.OPEN:
         raise BillNotOpen(f"Bill {bill.id} is already {bill.status}; it cannot be changed.")
     return bill

@@ -16,6 +16,7 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from glowpos.audit.services import record as audit
 from glowpos.billing.errors import (
     BillNotOpen,
     DiscountNeedsApproval,
@@ -107,7 +108,7 @@ def add_service(*, bill_id: int, service_id: int, quantity: int = 1, by: StaffMe
     require_role(by, *COUNTER, action="add to bills")
     _check_quantity(quantity)
     with transaction.atomic():
-        bill = lock_open_bill(business=by.business, bill_id=bill_id)
+        bill = lock_open_bill(business=by.business, bill_id=bill_id, by=by)
         service = get_service(business=by.business, service_id=service_id)
         _refuse_mixing(bill)
         rate = rate_on(business=by.business, code=service.sac, on=timezone.localdate())
@@ -131,7 +132,7 @@ def add_product(*, bill_id: int, product_id: int, quantity: int = 1, by: StaffMe
     require_role(by, *COUNTER, action="add to bills")
     _check_quantity(quantity)
     with transaction.atomic():
-        bill = lock_open_bill(business=by.business, bill_id=bill_id)
+        bill = lock_open_bill(business=by.business, bill_id=bill_id, by=by)
         product = get_product(business=by.business, product_id=product_id)
         _refuse_mixing(bill)
         rate = rate_on(business=by.business, code=product.hsn, on=timezone.localdate())
@@ -144,7 +145,7 @@ def add_product(*, bill_id: int, product_id: int, quantity: int = 1, by: StaffMe
 def add_package_sale(*, bill_id: int, plan_id: int, by: StaffMember) -> BillLine:
     require_role(by, *COUNTER, action="sell packages")
     with transaction.atomic():
-        bill = lock_open_bill(business=by.business, bill_id=bill_id)
+        bill = lock_open_bill(business=by.business, bill_id=bill_id, by=by)
         plan = get_plan(business=by.business, plan_id=plan_id)
         if not plan.active:
             raise ValidationFailed("plan_id: this plan is no longer sold.", fields={"plan_id": "Inactive."})
@@ -179,7 +180,7 @@ def remove_line(*, bill_id: int, line_id: int, by: StaffMember) -> None:
     require_role(by, *COUNTER, action="change bills")
     at = timezone.now()
     with transaction.atomic():
-        bill = lock_open_bill(business=by.business, bill_id=bill_id)
+        bill = lock_open_bill(business=by.business, bill_id=bill_id, by=by)
         line = bill.lines.filter(id=line_id).first()
         if line is None:
             raise NotFound("Line not found on this bill.")
@@ -240,7 +241,7 @@ def discount_line(*, bill_id: int, line_id: int, amount: int, by: StaffMember,
     """Take `amount` paise (tax-inclusive) off one line; the taxable value falls with it."""
     require_role(by, *COUNTER, action="give discounts")
     with transaction.atomic():
-        bill = lock_open_bill(business=by.business, bill_id=bill_id)
+        bill = lock_open_bill(business=by.business, bill_id=bill_id, by=by)
         line = bill.lines.filter(id=line_id).first()
         if line is None:
             raise NotFound("Line not found on this bill.")
@@ -250,6 +251,9 @@ def discount_line(*, bill_id: int, line_id: int, amount: int, by: StaffMember,
         if not 0 <= amount <= line.unit_price * line.quantity:
             raise ValidationFailed("amount: between 0 and the line's price.", fields={"amount": "Out of range."})
         _set_discounts(bill, {line.id: amount}, by=by, approver=approver)
+        if amount:
+            audit(by=by, action="bill.discount", obj=bill,
+                  data={"line_id": line.id, "amount": amount, "approved_by": approver.id if approver else None})
 
 
 def discount_bill(*, bill_id: int, amount: int, by: StaffMember, approver: StaffMember | None = None) -> None:
@@ -257,7 +261,7 @@ def discount_bill(*, bill_id: int, amount: int, by: StaffMember, approver: Staff
     (largest remainder, to the paisa), replacing any line discounts."""
     require_role(by, *COUNTER, action="give discounts")
     with transaction.atomic():
-        bill = lock_open_bill(business=by.business, bill_id=bill_id)
+        bill = lock_open_bill(business=by.business, bill_id=bill_id, by=by)
         lines = [l for l in bill.lines.exclude(type=LineType.REDEMPTION).select_related("plan").order_by("id")
                  if not _is_value_sale(l)]
         gross = [l.unit_price * l.quantity for l in lines]
@@ -266,6 +270,9 @@ def discount_bill(*, bill_id: int, amount: int, by: StaffMember, approver: Staff
                                    fields={"amount": "Out of range."})
         shares = allocate(amount, gross) if sum(gross) else [0] * len(lines)
         _set_discounts(bill, {l.id: share for l, share in zip(lines, shares)}, by=by, approver=approver)
+        if amount:
+            audit(by=by, action="bill.discount", obj=bill,
+                  data={"line_id": None, "amount": amount, "approved_by": approver.id if approver else None})
 
 
 @dataclass(frozen=True)
@@ -357,7 +364,7 @@ def close_bill(*, bill_id: int, payments: list[dict], idempotency_key: str | Non
     at = at or timezone.now()
     try:
         with transaction.atomic():
-            bill = lock_bill(business=by.business, bill_id=bill_id)
+            bill = lock_bill(business=by.business, bill_id=bill_id, by=by)
             prior = Bill.objects.filter(business=by.business, idempotency_key=key).first()
             if prior is not None:
                 if prior.id == bill.id and prior.close_fingerprint == fingerprint:
@@ -579,7 +586,8 @@ def void_bill(*, bill_id: int, reason: str, by: StaffMember, at: datetime | None
     at = at or timezone.now()
     on = timezone.localdate(at)
     with transaction.atomic():
-        bill = lock_bill(business=by.business, bill_id=bill_id)
+        bill = lock_bill(business=by.business, bill_id=bill_id, by=by)
+        credit_note = None
         if bill.status == BillStatus.VOIDED:
             raise BillNotOpen(f"Bill {bill.id} is already voided.")
         if bill.status == BillStatus.OPEN:
@@ -608,6 +616,9 @@ def void_bill(*, bill_id: int, reason: str, by: StaffMember, at: datetime | None
                                    memo=f"Void of {original.number}: {reason}")
         Bill.objects.filter(id=bill.id).update(status=BillStatus.VOIDED, void_reason=reason[:300],
                                                closed_at=bill.closed_at or at)
+        audit(by=by, action="bill.void", obj=bill, at=at,
+              data={"reason": reason[:300], "was": bill.status,
+                    "credit_note": credit_note.number if credit_note else None})
         bill.refresh_from_db()
         return bill
 
@@ -626,7 +637,7 @@ def refund_line(*, bill_id: int, line_id: int, amount: int, reason: str, method:
     at = at or timezone.now()
     on = timezone.localdate(at)
     with transaction.atomic():
-        bill = lock_bill(business=by.business, bill_id=bill_id)
+        bill = lock_bill(business=by.business, bill_id=bill_id, by=by)
         if bill.status != BillStatus.CLOSED:
             raise BillNotOpen(f"Bill {bill.id} is {bill.status}; only a closed bill is refunded.")
         line = bill.lines.filter(id=line_id, type__in=[LineType.SERVICE, LineType.PRODUCT]).first()
@@ -655,6 +666,9 @@ def refund_line(*, bill_id: int, line_id: int, amount: int, reason: str, method:
                       "packages": packages_summary(client=bill.client)},
         )
         LineCredit.objects.create(line=line, document=credit_note, amount=amount)
+        audit(by=by, action="bill.refund", obj=bill, at=at,
+              data={"line_id": line.id, "amount": amount, "method": method, "reason": reason[:300],
+                    "credit_note": credit_note.number})
         ledger.post(
             business=bill.business, branch=bill.branch, on=on, kind=EntryKind.REFUND, by=by, document=credit_note,
             memo=f"Credit note {credit_note.number} on {original.number}: {reason}",

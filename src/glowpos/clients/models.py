@@ -18,6 +18,11 @@ class Client(models.Model):
     gstin = models.CharField(max_length=15, blank=True)
     address = models.TextField(blank=True)
     state_code = models.CharField(max_length=2, blank=True, help_text="GST state code, e.g. 29.")
+    # Messages (receipts): transactional SMS and email go unless she opts out; WhatsApp only
+    # after she opts in (docs/decisions/0007-outbox-worker.md).
+    sms_opt_out = models.BooleanField(default=False, help_text="No SMS to this client.")
+    email_opt_out = models.BooleanField(default=False, help_text="No email to this client.")
+    whatsapp_opt_in = models.BooleanField(default=False, help_text="She agreed to WhatsApp messages.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -12,6 +12,7 @@ from glowpos.clients.states import STATES
 from glowpos.errors import ValidationFailed
 from glowpos.money import is_valid_gstin
 from glowpos.tenancy.models import StaffMember
+from glowpos.tenancy.services import COUNTER, require_role
 
 
 def clean_email(email: str) -> str:
@@ -48,6 +49,7 @@ def clean_state_code(state_code: str) -> str:
 
 def create_client(*, by: StaffMember, name: str, phone: str, email: str = "", gstin: str = "",
                   address: str = "", state_code: str = "") -> Client:
+    require_role(by, *COUNTER, action="add clients")
     name = (name or "").strip()
     if not name:
         raise ValidationFailed("name: a client needs a name.", fields={"name": "Required."})
@@ -86,6 +88,7 @@ def update_client(*, by: StaffMember, client_id: int, **changes: str) -> Client:
     """Change a client's name, email, GSTIN, address or state; the phone stays her key."""
     from glowpos.clients.selectors import get_client
 
+    require_role(by, *COUNTER, action="change clients")
     allowed = {"name", "email", "gstin", "address", "state_code"}
     unknown = set(changes) - allowed
     if unknown:

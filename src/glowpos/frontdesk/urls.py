@@ -1,7 +1,23 @@
-"""Front desk screens (HTMX). Owned by the front desk issue."""
+"""The counter screens: login, the day, search, client profile, bill, receipt."""
 from django.urls import path
-from django.views.generic import RedirectView
+
+from glowpos.frontdesk import views
+
+app_name = "frontdesk"
 
 urlpatterns = [
-    path("", RedirectView.as_view(url="/api/v1/docs", permanent=False), name="home"),
+    path("", views.home, name="home"),
+    path("login/", views.login_view, name="login"),
+    path("logout/", views.logout_view, name="logout"),
+    path("search", views.search, name="search"),
+    path("clients/new", views.client_new, name="client_new"),
+    path("clients/<int:client_id>/", views.client, name="client"),
+    path("clients/<int:client_id>/redeem", views.redeem, name="redeem"),
+    path("clients/<int:client_id>/bill", views.start_bill, name="start_bill"),
+    path("bills/<int:bill_id>/", views.bill, name="bill"),
+    path("bills/<int:bill_id>/lines", views.add_line, name="add_line"),
+    path("bills/<int:bill_id>/lines/<int:line_id>/remove", views.remove_line, name="remove_line"),
+    path("bills/<int:bill_id>/close", views.close, name="close"),
+    path("bills/<int:bill_id>/receipt", views.receipt, name="receipt"),
+    path("bills/<int:bill_id>/receipt/send", views.send_receipt, name="send_receipt"),
 ]

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from glowpos.audit.services import record as audit
 from glowpos.billing.models import Bill, BillLine, BillStatus, LineType
 from glowpos.billing.locking import lock_open_bill
 from glowpos.errors import NotFound, ValidationFailed
@@ -88,7 +89,7 @@ def apply_package(*, bill_id: int, package_id: int, service_id: int, by: StaffMe
     at = at or timezone.now()
     on = timezone.localdate(at)
     with transaction.atomic():
-        bill = lock_open_bill(business=by.business, bill_id=bill_id)
+        bill = lock_open_bill(business=by.business, bill_id=bill_id, by=by)
         package = (
             ClientPackage.objects.select_related("plan")
             .filter(business=by.business, id=package_id).first()
@@ -171,6 +172,9 @@ def _check_interval(bill: Bill, entitlement: Entitlement, *, on: date, by: Staff
         package=entitlement.package, kind="interval_override", at=at, by=manager, reason=reason.strip()[:300],
         data={"bill": bill.id, "service": service.id, "days_since": days, "minimum": service.min_interval_days},
     )
+    audit(by=manager, action="package.interval_override", obj=entitlement.package, at=at,
+          data={"bill": bill.id, "service": service.id, "days_since": days, "minimum": service.min_interval_days,
+                "reason": reason.strip()[:300], "at_counter": by.id})
 
 
 def release_hold(*, redemption: Redemption, by: StaffMember, at: datetime, why: str) -> None:
@@ -484,6 +488,7 @@ def freeze_package(*, package_id: int, reason: str, by: StaffMember, at: datetim
         package.status, package.frozen_on = PackageStatus.FROZEN, timezone.localdate(at)
         package.save(update_fields=["status", "frozen_on"])
         PackageEvent.objects.create(package=package, kind="frozen", at=at, by=by, reason=reason)
+        audit(by=by, action="package.freeze", obj=package, at=at, data={"reason": reason})
         return package
 
 
@@ -504,6 +509,9 @@ def unfreeze_package(*, package_id: int, reason: str, by: StaffMember, at: datet
             package=package, kind="unfrozen", at=at, by=by, reason=reason,
             data={"frozen_days": days, "expires_on": [old.isoformat(), package.expires_on.isoformat()]},
         )
+        audit(by=by, action="package.unfreeze", obj=package, at=at,
+              data={"reason": reason, "frozen_days": days,
+                    "expires_on": [old.isoformat(), package.expires_on.isoformat()]})
         return package
 
 
@@ -536,6 +544,8 @@ def extend_package(*, package_id: int, expires_on: date, reason: str, by: StaffM
             package=package, kind="extended", at=at, by=by, reason=reason,
             data={"expires_on": [old.isoformat(), expires_on.isoformat()]},
         )
+        audit(by=by, action="package.extend", obj=package, at=at,
+              data={"reason": reason, "expires_on": [old.isoformat(), expires_on.isoformat()]})
         return package
 
 
@@ -679,6 +689,9 @@ def cancel_package(*, package_id: int, reason: str, method: str, by: StaffMember
             package=package, kind="cancelled", at=at, by=by, reason=reason,
             data={**quote, "credit_note": credit_note.number, "refund_voucher": voucher.number, "method": method},
         )
+        audit(by=by, action="package.cancel", obj=package, at=at,
+              data={**quote, "reason": reason, "method": method, "credit_note": credit_note.number,
+                    "refund_voucher": voucher.number})
         return {**quote, "credit_note": credit_note, "refund_voucher": voucher}
 
 
@@ -719,6 +732,9 @@ def _cancel_value_package(package: ClientPackage, *, reason: str, method: str, b
     package.save(update_fields=["status"])
     PackageEvent.objects.create(package=package, kind="cancelled", at=at, by=by, reason=reason,
                                 data={"unspent": left, "fee": fee, "refund": refund, "refund_voucher": voucher.number})
+    audit(by=by, action="package.cancel", obj=package, at=at,
+          data={"unspent": left, "fee": fee, "refund": refund, "reason": reason, "method": method,
+                "refund_voucher": voucher.number})
     return {"unused_taxable": left, "unused_gross": left, "fee": fee, "refund": refund,
             "credit_note": None, "refund_voucher": voucher}
 
@@ -757,6 +773,9 @@ def transfer_package(*, package_id: int, to_client_id: int, reason: str, by: Sta
         for p, kind in ((package, "transferred_out"), (new, "transferred_in")):
             PackageEvent.objects.create(package=p, kind=kind, at=at, by=by, reason=reason,
                                         data={"from": package.client_id, "to": recipient.id, "new_package": new.id})
+        audit(by=by, action="package.transfer", obj=package, at=at,
+              data={"reason": reason, "from_client": package.client_id, "to_client": recipient.id,
+                    "new_package": new.id})
         return new
 
 

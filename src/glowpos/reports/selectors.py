@@ -1,39 +1,825 @@
-"""Reports read through selectors only (aggregates in SQL), so they can be pointed at a replica."""
+"""Reports read through these selectors only. Every figure is aggregated in the database
+(GROUP BY through values().annotate()); Python only merges and orders the grouped rows.
+
+Each selector takes the business (every query is scoped by it), an optional list of branch
+ids (None: every branch; a manager passes her own) and an optional database alias `using`,
+so that the reports can be pointed at a read replica (docs/decisions/0005). Money is integer
+paise; a movement of the deferred-revenue liability is credit-positive (a sale adds to it).
+"""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
-from django.db.models import Sum
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.models import (
+    BooleanField,
+    CharField,
+    Case,
+    Count,
+    F,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.fields.json import KeyTextTransform, KeyTransform
+from django.db.models.functions import Coalesce, TruncDate, TruncDay, TruncMonth
+from django.utils import timezone
 
+from glowpos.billing.models import BillLine, BillStatus, LineType
+from glowpos.catalog.models import TaxRate
+from glowpos.documents.models import Document, DocumentKind
+from glowpos.errors import NotFound, ValidationFailed
+from glowpos.ledger import chart
 from glowpos.ledger.chart import DEFERRED_REVENUE
-from glowpos.ledger.models import EntryKind, Posting
-from glowpos.ledger.selectors import balance
-from glowpos.tenancy.models import Business
+from glowpos.ledger.models import Account, AccountType, EntryKind, Posting
+from glowpos.packages.models import ClientPackage, Entitlement, PackageStatus, Redemption, RedemptionStatus
+from glowpos.tenancy.models import Branch, Business
+
+INDIA = ZoneInfo("Asia/Kolkata")
+Branches = Sequence[int] | None
+
+# How each kind of journal entry moves the package liability (a reversal carries its
+# original's kind, so a void nets out inside its own column).
+MOVEMENT_OF_KIND = {
+    EntryKind.SALE: "sold",
+    EntryKind.OPENING: "sold",  # balances imported at onboarding are sales made before GlowPOS
+    EntryKind.REDEMPTION: "recognized",
+    EntryKind.BREAKAGE: "breakage",
+    EntryKind.REFUND: "refunded",
+}
+MOVEMENTS = ("sold", "recognized", "breakage", "refunded")
+MAX_PERIODS = 400
 
 
-def deferred_revenue(*, business: Business, start: date, end: date) -> dict[str, int]:
+@contextmanager
+def consistent_read(using: str | None = None) -> Iterator[None]:
+    """Run a report's several queries against one snapshot of the database.
+
+    On PostgreSQL a READ ONLY, REPEATABLE READ transaction: a bill closing between the
+    roll-forward's queries cannot make opening + movements differ from closing. Inside an
+    existing transaction (tests, a caller's atomic block) the caller's snapshot is used. On
+    SQLite nothing is done: a transaction there takes the write lock (transaction_mode
+    IMMEDIATE) and would stall the counter; one clinic's SQLite file is written rarely enough.
+    """
+    alias = using or DEFAULT_DB_ALIAS
+    connection = connections[alias]
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield
+        return
+    with transaction.atomic(using=alias):
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        yield
+
+
+def _in_branches(qs, field: str, branches: Branches):
+    return qs if branches is None else qs.filter(**{f"{field}__in": list(branches)})
+
+
+def _day_start(day: date) -> datetime:
+    if day == date.min:  # its midnight in India is before UTC's first instant: no datetime holds it
+        return datetime.min.replace(tzinfo=ZoneInfo("UTC"))
+    return datetime.combine(day, time.min, tzinfo=INDIA)
+
+
+def _after(day: date) -> datetime:
+    """The first instant after `day` ends, in India (the end of date.max is the end of time)."""
+    return _day_start(day + timedelta(days=1)) if day < date.max else datetime.max.replace(tzinfo=INDIA)
+
+
+# Periods ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Period:
+    key: str
+    label: str
+    start: date
+    end: date
+
+
+def periods(start: date, end: date, by: str) -> list[Period]:
+    """The days or calendar months from start to end (the first and last may be partial)."""
+    if by not in ("day", "month"):
+        raise ValidationFailed("by: must be day or month.", fields={"by": "day or month."})
+    out: list[Period] = []
+    cursor = start
+    while cursor <= end:
+        if len(out) >= MAX_PERIODS:
+            raise ValidationFailed(
+                f"to: at most {MAX_PERIODS} {by}s in one report; choose a shorter period"
+                + (" or by=month." if by == "day" else "."),
+                fields={"to": "Period too long."},
+            )
+        if by == "day":
+            last = cursor
+            out.append(Period(cursor.isoformat(), cursor.strftime("%d %b %Y"), cursor, last))
+        else:
+            nxt = date(cursor.year + cursor.month // 12, cursor.month % 12 + 1, 1) if cursor < date(9999, 12, 1) \
+                else date.max
+            last = min(end, nxt - timedelta(days=1) if nxt != date.max else date.max)
+            out.append(Period(cursor.strftime("%Y-%m"), cursor.strftime("%b %Y"), cursor, last))
+        if last == date.max:
+            break
+        cursor = last + timedelta(days=1)
+    return out
+
+
+def _period_key(value, by: str) -> str:
+    if isinstance(value, datetime):
+        value = value.date()
+    return value.isoformat() if by == "day" else value.strftime("%Y-%m")
+
+
+def _trunc(field: str, by: str):
+    return TruncDay(field) if by == "day" else TruncMonth(field)
+
+
+def branch_names(*, business: Business, using: str | None = None) -> dict[int, Branch]:
+    return {b.id: b for b in Branch.objects.using(using).filter(business=business).order_by("code")}
+
+
+# Deferred revenue ---------------------------------------------------------------------------
+
+def _deferred_postings(business: Business, branches: Branches, using: str | None):
+    qs = Posting.objects.using(using).filter(account__business=business, account__code=DEFERRED_REVENUE)
+    return _in_branches(qs, "entry__branch_id", branches)
+
+
+def _blank_row() -> dict[str, int]:
+    return {"opening": 0, **dict.fromkeys(MOVEMENTS, 0), "other": 0}
+
+
+def _close(row: dict[str, int], ledger: int) -> dict:
+    closing = row["opening"] + row["sold"] - row["recognized"] - row["breakage"] - row["refunded"]
+    return {**row, "closing": closing, "ledger": ledger, "difference": ledger - closing,
+            "ties": ledger == closing}
+
+
+def _add_movement(row: dict[str, int], kind: str, amount: int) -> None:
+    """`amount` is the signed (debit-positive) sum of deferred-revenue postings of one kind."""
+    movement = MOVEMENT_OF_KIND.get(kind, "other")
+    row[movement] += -amount if movement in ("sold", "other") else amount
+
+
+def deferred_revenue(*, business: Business, start: date, end: date, branch: Branch | int | None = None,
+                     using: str | None = None) -> dict[str, int]:
     """opening + sold − recognized − breakage − refunded = closing, from the ledger itself.
 
     Each movement is the credit-positive sum of deferred-revenue postings of that kind of
-    entry in the period (a reversal carries its original's kind, so a void nets out).
+    entry in the period (a reversal carries its original's kind, so a void nets out); closing
+    is the ledger's balance at the end of `end`. With `branch`, the entries of that branch.
     """
-    # Nothing can be posted before date.min (and the day before it does not exist).
-    opening = 0 if start == date.min else -balance(
-        business=business, account=DEFERRED_REVENUE, as_of=start - timedelta(days=1))
-    rows = (
-        Posting.objects.filter(
-            account__business=business, account__code=DEFERRED_REVENUE, date__gte=start, date__lte=end
-        )
-        .values("entry__kind")
-        .annotate(s=Sum("amount"))
-    )
-    moved = {r["entry__kind"]: -r["s"] for r in rows}
-    sold = moved.get(EntryKind.SALE, 0) + moved.get(EntryKind.OPENING, 0)
-    recognized = -moved.get(EntryKind.REDEMPTION, 0)
-    breakage = -moved.get(EntryKind.BREAKAGE, 0)
-    refunded = -moved.get(EntryKind.REFUND, 0)
-    closing = -balance(business=business, account=DEFERRED_REVENUE, as_of=end)
+    branches = None if branch is None else [getattr(branch, "id", branch)]
+    report = deferred_rollforward(business=business, start=start, end=end, branches=branches,
+                                  using=using, by=None)
+    total = report["total"]
     return {
-        "opening": opening, "sold": sold, "recognized": recognized, "breakage": breakage,
-        "refunded": refunded, "closing": closing,
+        "opening": total["opening"], "sold": total["sold"], "recognized": total["recognized"],
+        "breakage": total["breakage"], "refunded": total["refunded"], "closing": total["ledger"],
+    }
+
+
+def deferred_rollforward(*, business: Business, start: date, end: date, by: str | None = "month",
+                         branches: Branches = None, using: str | None = None) -> dict:
+    """The package liability rolled forward, per branch and per period (by=None: totals only).
+
+    Each row: opening, sold, recognized, breakage, refunded, other (entries of a kind this
+    report does not know; non-zero means the report is out of date), closing = opening + sold −
+    recognized − breakage − refunded, and `ledger`: the ledger's balance of Deferred revenue at
+    the end of the period, computed without looking at kinds. `ties` is closing == ledger.
+    """
+    listed = periods(start, end, by) if by else []
+    with consistent_read(using):
+        postings = _deferred_postings(business, branches, using)
+        opening = dict(
+            postings.filter(date__lt=start).values_list("entry__branch_id").annotate(s=Sum("amount"))
+            .values_list("entry__branch_id", "s")
+        )
+        ledger = dict(
+            postings.filter(date__lte=end).values_list("entry__branch_id").annotate(s=Sum("amount"))
+            .values_list("entry__branch_id", "s")
+        )
+        moved = postings.filter(date__gte=start, date__lte=end)
+        if by:
+            moved = moved.annotate(period=_trunc("date", by)).values("entry__branch_id", "entry__kind", "period")
+        else:
+            moved = moved.values("entry__branch_id", "entry__kind")
+        moved = list(moved.annotate(s=Sum("amount")).order_by())
+    names = branch_names(business=business, using=using)
+
+    by_branch: dict[int, dict[str, int]] = defaultdict(_blank_row)
+    by_period: dict[str, dict[str, int]] = defaultdict(_blank_row)
+    total = _blank_row()
+    for branch_id, amount in opening.items():
+        by_branch[branch_id]["opening"] = -amount
+        total["opening"] += -amount
+    for row in moved:
+        for target in (by_branch[row["entry__branch_id"]], total):
+            _add_movement(target, row["entry__kind"], row["s"])
+        if by:
+            _add_movement(by_period[_period_key(row["period"], by)], row["entry__kind"], row["s"])
+    for branch_id in ledger:
+        by_branch[branch_id]  # a branch whose balance did not move still has a row
+
+    branch_rows = []
+    for branch_id in sorted(by_branch, key=lambda i: names[i].code):
+        b = names[branch_id]
+        branch_rows.append({"branch_id": b.id, "branch_code": b.code, "branch_name": b.name,
+                            **_close(by_branch[branch_id], -ledger.get(branch_id, 0))})
+    period_rows = []
+    running = total["opening"]
+    for p in listed:
+        row = by_period.get(p.key, _blank_row())
+        row["opening"] = running
+        closed = _close(row, 0)
+        running = closed["closing"] + row["other"]  # the ledger moves by the unknown kinds too
+        period_rows.append({"period": p.key, "label": p.label, "start": p.start.isoformat(),
+                            "end": p.end.isoformat(), **{k: v for k, v in closed.items()
+                                                         if k not in ("ledger", "difference", "ties")}})
+    return {
+        "from": start.isoformat(), "to": end.isoformat(), "by": by,
+        "total": _close(total, -sum(ledger.values())),
+        "branches": branch_rows,
+        "periods": period_rows,
+    }
+
+
+# Outstanding liability ----------------------------------------------------------------------
+
+# Packages whose unredeemed value is still on the books. An expired package is here until the
+# expiry job posts its breakage (it is `active` with a past expiry date until then); a
+# package the job expired, a refunded (cancelled) or transferred one is not.
+OWED_STATUSES = (PackageStatus.ACTIVE, PackageStatus.FROZEN, PackageStatus.EXHAUSTED)
+AGEING = (  # (key, label, youngest age in days, oldest) by days since the sale
+    ("age_0_90", "0–90 days", 0, 90),
+    ("age_91_180", "91–180 days", 91, 180),
+    ("age_181_365", "181–365 days", 181, 365),
+    ("age_over_365", "Over a year", 366, None),
+)
+
+
+def _owed_packages(business: Business, branches: Branches, using: str | None):
+    """Packages still owed, in the branches that sold them (imported ones: no branch, so only
+    someone who sees every branch sees them)."""
+    qs = ClientPackage.objects.using(using).filter(business=business, status__in=OWED_STATUSES)
+    return _in_branches(qs, "sale_bill__branch_id", branches)
+
+
+def _age_q(prefix: str, on: date, youngest: int, oldest: int | None) -> Q:
+    q = Q(**{f"{prefix}purchased_on__lte": on - timedelta(days=youngest)})
+    if oldest is not None:
+        q &= Q(**{f"{prefix}purchased_on__gte": on - timedelta(days=oldest)})
+    return q
+
+
+def _owed_annotations(qs):
+    """Per package, in correlated subqueries (so the rows stay one per package and can be
+    grouped again): sessions left (total − used; a unit held on an open bill is still owed)
+    and money left (taxable value − the value of the posted redemptions)."""
+    recognized = Subquery(
+        Redemption.objects.filter(entitlement__package=OuterRef("pk"), status=RedemptionStatus.POSTED)
+        .order_by().values("entitlement__package").annotate(s=Sum("value")).values("s")[:1]
+    )
+    sessions = Subquery(
+        Entitlement.objects.filter(package=OuterRef("pk")).order_by().values("package")
+        .annotate(s=Sum(F("total_units") - F("used_units"))).values("s")[:1]
+    )
+    return qs.annotate(recognized=Coalesce(recognized, 0), sessions_left=Coalesce(sessions, 0)).annotate(
+        money_left=F("taxable") - F("recognized"))
+
+
+def _owed(business: Business, branches: Branches, using: str | None):
+    return _owed_annotations(_owed_packages(business, branches, using)).filter(
+        Q(money_left__gt=0) | Q(sessions_left__gt=0))
+
+
+def _ageing_sums(on: date) -> dict:
+    return {key: Coalesce(Sum("money_left", filter=_age_q("", on, lo, hi)), 0) for key, _, lo, hi in AGEING}
+
+
+def liability_by_package(*, business: Business, on: date | None = None, branches: Branches = None,
+                         limit: int | None = None, using: str | None = None) -> dict:
+    """Every package still owed: sessions and money (taxable value not yet recognized) left,
+    its age since the sale, and totals with the ageing. Largest balance first."""
+    on = on or timezone.localdate()
+    owed = _owed(business, branches, using)
+    age = Case(*[When(_age_q("", on, lo, hi), then=Value(key)) for key, _, lo, hi in AGEING],
+               default=Value(AGEING[0][0]))
+    rows_qs = (
+        owed.annotate(age=age)
+        .values("id", "client_id", "client__name", "client__phone", "plan__code", "plan__name",
+                "purchased_on", "expires_on", "status", "price", "taxable", "recognized", "money_left",
+                "sessions_left", "age", "sale_bill__branch__code")
+        .order_by("-money_left", "id")
+    )
+    rows = list(rows_qs[:limit] if limit else rows_qs)
+    for r in rows:
+        r["effective_status"] = (PackageStatus.EXPIRED if r["status"] in (PackageStatus.ACTIVE, PackageStatus.FROZEN)
+                                 and r["expires_on"] < on else r["status"])
+        r["age_days"] = (on - r["purchased_on"]).days
+    totals = owed.aggregate(n=Count("id"), clients=Count("client_id", distinct=True),
+                            sessions=Coalesce(Sum("sessions_left"), 0), money=Coalesce(Sum("money_left"), 0),
+                            **_ageing_sums(on))
+    return {
+        "on": on.isoformat(), "packages": rows, "count": totals["n"], "clients": totals["clients"],
+        "totals": {"sessions_left": totals["sessions"], "money_left": totals["money"],
+                   "ageing": [{"key": key, "label": label, "money_left": totals[key]}
+                              for key, label, _, _ in AGEING]},
+    }
+
+
+def liability_by_client(*, business: Business, on: date | None = None, branches: Branches = None,
+                        limit: int | None = None, using: str | None = None) -> list[dict]:
+    """Per client: packages, sessions and money left, and the money by age of the sale."""
+    on = on or timezone.localdate()
+    rows_qs = (
+        _owed(business, branches, using)
+        .values("client_id", "client__name", "client__phone")
+        .annotate(packages=Count("id"), sessions=Sum("sessions_left"), money=Sum("money_left"), **_ageing_sums(on))
+        .order_by("-money", "client__name", "client_id")
+    )
+    return [
+        {"client_id": r["client_id"], "client_name": r["client__name"], "phone": r["client__phone"],
+         "packages": r["packages"], "sessions_left": r["sessions"], "money_left": r["money"],
+         **{key: r[key] for key, _, _, _ in AGEING}}
+        for r in (rows_qs[:limit] if limit else rows_qs)
+    ]
+
+
+def ledger_deferred_balance(*, business: Business, as_of: date, using: str | None = None) -> int:
+    """The ledger's deferred revenue (credit-positive) at the end of `as_of`, every branch."""
+    total = _deferred_postings(business, None, using).filter(date__lte=as_of).aggregate(s=Sum("amount"))["s"]
+    return -(total or 0)
+
+
+# Packages expiring soon ---------------------------------------------------------------------
+
+EXPIRY_WINDOWS = (7, 30, 90)
+
+
+def expiring(*, business: Business, within: int = 30, on: date | None = None, branches: Branches = None,
+             using: str | None = None) -> dict:
+    """Active or frozen packages with sessions left that expire within `within` days of `on`,
+    soonest first, with the client's phone (the owner calls them), and how many packages and
+    how much money expire within 7, 30 and 90 days."""
+    if within not in EXPIRY_WINDOWS:
+        raise ValidationFailed("within: must be 7, 30 or 90.", fields={"within": "7, 30 or 90."})
+    on = on or timezone.localdate()
+    base = _owed_annotations(_in_branches(
+        ClientPackage.objects.using(using).filter(
+            business=business, status__in=(PackageStatus.ACTIVE, PackageStatus.FROZEN),
+            expires_on__gte=on, expires_on__lte=on + timedelta(days=max(EXPIRY_WINDOWS))),
+        "sale_bill__branch_id", branches,
+    )).filter(sessions_left__gt=0)
+    windows = base.aggregate(**{
+        f"{what}_{d}": Coalesce(agg, 0)
+        for d in EXPIRY_WINDOWS
+        for what, agg in (("count", Count("id", filter=Q(expires_on__lte=on + timedelta(days=d)))),
+                          ("money", Sum("money_left", filter=Q(expires_on__lte=on + timedelta(days=d)))))
+    })
+    rows = list(
+        base.filter(expires_on__lte=on + timedelta(days=within))
+        .values("id", "client_id", "client__name", "client__phone", "plan__code", "plan__name",
+                "status", "purchased_on", "expires_on", "sessions_left", "money_left",
+                "sale_bill__branch__code")
+        .order_by("expires_on", "client__name", "id")
+    )
+    for r in rows:
+        r["days_left"] = (r["expires_on"] - on).days
+    return {"on": on.isoformat(), "within": within, "packages": rows,
+            "windows": [{"days": d, "count": windows[f"count_{d}"], "money_left": windows[f"money_{d}"]}
+                        for d in EXPIRY_WINDOWS]}
+
+
+# Sessions redeemed --------------------------------------------------------------------------
+
+REDEMPTION_GROUPS = {
+    "service": ("entitlement__service_id", "entitlement__service__name"),
+    # There is no practitioner on a redemption yet: the staff member who applied the package.
+    "staff": ("by_id", "by__user__username"),
+    "branch": ("bill__branch_id", "bill__branch__code"),
+}
+
+
+def redemptions(*, business: Business, start: date, end: date, branches: Branches = None,
+                using: str | None = None) -> dict:
+    """Sessions redeemed (posted, not reversed) in the period, by service, by staff member,
+    by branch and by day (by month for periods longer than a month); `value` is the revenue
+    recognized for them."""
+    base = _in_branches(
+        Redemption.objects.using(using).filter(
+            business=business, status=RedemptionStatus.POSTED,
+            posted_at__gte=_day_start(start), posted_at__lt=_after(end)),
+        "bill__branch_id", branches,
+    )
+    out: dict = {"from": start.isoformat(), "to": end.isoformat()}
+    for group, (key, label) in REDEMPTION_GROUPS.items():
+        out[f"by_{group}"] = [
+            {"id": r[key], "name": r[label], "sessions": r["sessions"], "value": r["value"] or 0}
+            for r in base.values(key, label).annotate(sessions=Count("id"), value=Sum("value"))
+            .order_by("-sessions", label)
+        ]
+    # By day for a month or less, by month beyond (a year of daily bars says little).
+    by = "day" if (end - start).days <= 31 else "month"
+    trunc = TruncDate("posted_at", tzinfo=INDIA) if by == "day" else TruncMonth("posted_at", tzinfo=INDIA)
+    grouped = {
+        _period_key(r["period"], by): r
+        for r in base.annotate(period=trunc).values("period").annotate(sessions=Count("id"), value=Sum("value"))
+        .order_by()
+    }
+    out["by"] = by
+    out["by_period"] = [
+        {"period": p.key, "label": p.label, "sessions": grouped.get(p.key, {}).get("sessions", 0),
+         "value": grouped.get(p.key, {}).get("value") or 0}
+        for p in periods(start, end, by)
+    ]
+    out["total"] = {"sessions": sum(r["sessions"] for r in out["by_service"]),
+                    "value": sum(r["value"] for r in out["by_service"])}
+    return out
+
+
+# Revenue recognized vs cash collected -------------------------------------------------------
+
+CASH_ACCOUNTS = (chart.CASH, chart.CARD, chart.UPI)
+REVENUE_ACCOUNTS = (chart.SERVICE_REVENUE, chart.PRODUCT_REVENUE, chart.BREAKAGE_INCOME)
+TAX_ACCOUNTS = (chart.OUTPUT_CGST, chart.OUTPUT_SGST, chart.OUTPUT_IGST)
+
+
+def revenue_vs_cash(*, business: Business, start: date, end: date, by: str = "day",
+                    branches: Branches = None, using: str | None = None) -> dict:
+    """Per day or month: cash collected (cash, card, UPI), revenue recognized (services,
+    products, breakage), and where the difference went: cash = revenue + package liability
+    added + GST + other (round-off, discounts, client credit), to the paisa, because every
+    entry balances and all its postings share its date and branch."""
+    listed = periods(start, end, by)
+    known = CASH_ACCOUNTS + REVENUE_ACCOUNTS + TAX_ACCOUNTS + (DEFERRED_REVENUE,)
+    qs = _in_branches(
+        Posting.objects.using(using).filter(account__business=business, date__gte=start, date__lte=end),
+        "entry__branch_id", branches,
+    )
+    grouped = {
+        _period_key(r["period"], by): r
+        for r in qs.annotate(period=_trunc("date", by)).values("period").annotate(
+            cash=Sum("amount", filter=Q(account__code__in=CASH_ACCOUNTS)),
+            revenue=Sum("amount", filter=Q(account__code__in=REVENUE_ACCOUNTS)),
+            deferred=Sum("amount", filter=Q(account__code=DEFERRED_REVENUE)),
+            tax=Sum("amount", filter=Q(account__code__in=TAX_ACCOUNTS)),
+            other=Sum("amount", filter=~Q(account__code__in=known)),
+        ).order_by()
+    }
+    rows = []
+    for p in listed:
+        g = grouped.get(p.key, {})
+        rows.append({
+            "period": p.key, "label": p.label,
+            "cash_collected": g.get("cash") or 0,
+            "revenue_recognized": -(g.get("revenue") or 0),
+            "deferred_added": -(g.get("deferred") or 0),
+            "gst": -(g.get("tax") or 0),
+            "other": -(g.get("other") or 0),
+        })
+    keys = ("cash_collected", "revenue_recognized", "deferred_added", "gst", "other")
+    return {"from": start.isoformat(), "to": end.isoformat(), "by": by, "rows": rows,
+            "total": {k: sum(r[k] for r in rows) for k in keys}}
+
+
+# GST ----------------------------------------------------------------------------------------
+
+# Documents that declare outward supplies; a credit note takes its original's supplies back.
+SUPPLY_DOCUMENTS = (DocumentKind.TAX_INVOICE, DocumentKind.BILL_OF_SUPPLY,
+                    DocumentKind.INVOICE_CUM_BILL_OF_SUPPLY)
+GST_DOCUMENTS = SUPPLY_DOCUMENTS + (DocumentKind.CREDIT_NOTE,)
+
+
+def _document_lines(business: Business, start: date, end: date, branches: Branches, using: str | None):
+    """The charged lines of the documents issued in the period, one row per (document, line):
+    a voided bill's lines appear twice, under its invoice and under its credit note. The
+    document's fields are annotations (doc_id, doc_kind, …): filter on those, never on
+    bill__documents again, which would join the documents a second time.
+
+    The lines of a closed bill are frozen (no service changes a bill once it is closed), and
+    the document's snapshot was written from exactly these rows; the GST summary checks that
+    their sums equal the documents' own totals."""
+    lines = BillLine.objects.using(using).filter(
+        bill__business=business, bill__documents__date__gte=start, bill__documents__date__lte=end,
+        bill__documents__kind__in=GST_DOCUMENTS,
+    ).exclude(type=LineType.REDEMPTION)
+    lines = _in_branches(lines, "bill__branch_id", branches)
+    # B2B or B2C as printed on the document (the client's GSTIN may have changed since).
+    registered = Case(When(gstin_kt="", then=Value(False)), default=Value(True), output_field=BooleanField())
+    sign = Case(When(doc_kind=DocumentKind.CREDIT_NOTE, then=Value(-1)), default=Value(1),
+                output_field=IntegerField())
+    return lines.annotate(
+        doc_id=F("bill__documents__id"), doc_kind=F("bill__documents__kind"),
+        doc_number=F("bill__documents__number"), doc_date=F("bill__documents__date"),
+        doc_total=F("bill__documents__total"), doc_original=F("bill__documents__original_id"),
+        gstin_kt=_recipient_gstin("bill__documents__snapshot"),
+    ).annotate(registered=registered, sign=sign)
+
+
+def _recipient_gstin(snapshot: str):
+    """The recipient's GSTIN printed on a document ("" for an unregistered client)."""
+    return Coalesce(KeyTextTransform("gstin", KeyTransform("recipient", snapshot)), Value(""),
+                    output_field=CharField())
+
+
+def _signed_sums() -> dict:
+    return {f: Sum(F(f) * F("sign")) for f in ("taxable", "cgst", "sgst", "igst")}
+
+
+def gst_summary(*, business: Business, start: date, end: date, branches: Branches = None,
+                using: str | None = None) -> dict:
+    """Outward supplies of the period by B2B/B2C, SAC/HSN and rate (credit notes negative),
+    with the documents' own totals beside them (they must agree) and the ledger's output tax."""
+    rows = [
+        {"b2b": r["registered"], "code": r["code"], "rate_bp": r["rate_bp"], "exempt": r["exempt"],
+         "taxable": r["taxable"], "cgst": r["cgst"], "sgst": r["sgst"], "igst": r["igst"],
+         "tax": r["cgst"] + r["sgst"] + r["igst"], "documents": r["documents"]}
+        for r in _document_lines(business, start, end, branches, using)
+        .values("registered", "code", "rate_bp", "exempt")
+        .annotate(**_signed_sums(), documents=Count("doc_id", distinct=True))
+        .order_by("-registered", "code", "rate_bp", "exempt")
+    ]
+    descriptions = tax_code_descriptions(business=business, using=using)
+    for r in rows:
+        r["description"] = descriptions.get(r["code"], "")
+    docs = _in_branches(
+        Document.objects.using(using).filter(business=business, date__gte=start, date__lte=end,
+                                             kind__in=GST_DOCUMENTS),
+        "branch_id", branches,
+    )
+    sign = Case(When(kind=DocumentKind.CREDIT_NOTE, then=Value(-1)), default=Value(1), output_field=IntegerField())
+    header = docs.annotate(sign=sign).aggregate(**_signed_sums())
+    header = {k: v or 0 for k, v in header.items()}
+    tax_ledger = _in_branches(
+        Posting.objects.using(using).filter(account__business=business, account__code__in=TAX_ACCOUNTS,
+                                            date__gte=start, date__lte=end),
+        "entry__branch_id", branches,
+    ).values("account__code").annotate(s=Sum("amount")).order_by()
+    ledger = {r["account__code"].removeprefix("output_"): -r["s"] for r in tax_ledger}
+    keys = ("taxable", "cgst", "sgst", "igst", "tax")
+    total = {k: sum(r[k] for r in rows) for k in keys}
+    header["tax"] = header["cgst"] + header["sgst"] + header["igst"]
+    return {
+        "from": start.isoformat(), "to": end.isoformat(), "rows": rows,
+        "b2b": {k: sum(r[k] for r in rows if r["b2b"]) for k in keys},
+        "b2c": {k: sum(r[k] for r in rows if not r["b2b"]) for k in keys},
+        "total": total,
+        "documents": header,
+        "ties_to_documents": all(total[k] == header[k] for k in keys),
+        "ledger": {k: ledger.get(k, 0) for k in ("cgst", "sgst", "igst")},
+        "ties_to_ledger": all(total[k] == ledger.get(k, 0) for k in ("cgst", "sgst", "igst")),
+    }
+
+
+def tax_code_descriptions(*, business: Business, using: str | None = None) -> dict[str, str]:
+    return dict(
+        TaxRate.objects.using(using).filter(business=business).order_by("code", "effective_from")
+        .values_list("code", "description")
+    )
+
+
+def _hsn_rows(lines) -> list[dict]:
+    return list(
+        lines.values("code", "rate_bp").annotate(
+            **_signed_sums(), quantity=Sum(F("quantity") * F("sign")), value=Sum(F("amount") * F("sign")))
+        .order_by("code", "rate_bp")
+    )
+
+
+def b2cl_limit(on: date) -> int:
+    """Invoice value (paise) above which an inter-state supply to an unregistered person is
+    reported invoice by invoice (B2CL): ₹2.5 lakh, ₹1 lakh from 1 August 2024."""
+    return 1_00_000_00 if on >= date(2024, 8, 1) else 2_50_000_00
+
+
+def gstr1_lines(*, business: Business, gstin: str, start: date, end: date, using: str | None = None) -> dict:
+    """The grouped rows the GSTR-1 of one GSTIN for one period is made of (reports/gstr1.py
+    shapes them into the portal's JSON).
+
+    b2b / cdnr: invoices / credit notes to registered recipients, per document and rate.
+    b2cl / cdnur: inter-state invoices to unregistered recipients above the B2CL limit, per
+    document and rate, and the credit notes of such invoices. b2cs: everything else to
+    unregistered recipients, per place of supply and rate, credit notes netted. hsn: per
+    SAC/HSN and rate, credit notes netted. nil: exempt and nil-rated values. series: the
+    documents issued."""
+    branch_ids = list(Branch.objects.using(using).filter(business=business, gstin=gstin)
+                      .values_list("id", flat=True))
+    if not branch_ids:
+        raise NotFound("No branch of this business has that GSTIN.")
+    branch = Branch.objects.using(using).filter(id__in=branch_ids).order_by("id").first()
+    lines = _document_lines(business, start, end, branch_ids, using).annotate(
+        # Services on a person are supplied where performed; goods shipped out of state go there.
+        pos=Case(When(~Q(igst=0), then=F("bill__ship_to_state_code")), default=F("bill__branch__state_code")),
+    )
+    taxed = lines.filter(exempt=False)
+    large = _in_branches(Document.objects.using(using).filter(
+        business=business, kind__in=SUPPLY_DOCUMENTS, date__lte=end, total__gt=b2cl_limit(end),
+        bill__lines__igst__gt=0), "branch_id", branch_ids,
+    ).annotate(gstin_kt=_recipient_gstin("snapshot")).filter(gstin_kt="").values("id")
+    # A Case, not a negated Q: an invoice's doc_original is NULL, and NOT (… IN … OR NULL) is NULL.
+    taxed = taxed.annotate(large=Case(When(Q(doc_id__in=large) | Q(doc_original__in=large), then=Value(True)),
+                                      default=Value(False), output_field=BooleanField()))
+    per_document = ("doc_id", "doc_kind", "doc_number", "doc_date", "doc_total", "gstin_kt", "rate_bp")
+    sums = {f: Sum(f) for f in ("taxable", "cgst", "sgst", "igst")}
+    order = ("gstin_kt", "doc_date", "doc_number", "rate_bp")
+    registered = taxed.filter(registered=True).values(*per_document).annotate(**sums, pos=Max("pos"))
+    unregistered_large = taxed.filter(registered=False, large=True).values(*per_document).annotate(
+        **sums, pos=Max("pos"))
+    credit = Q(doc_kind=DocumentKind.CREDIT_NOTE)
+    nil_kind = Q(exempt=True) | Q(rate_bp=0)
+    return {
+        "state_code": branch.state_code,
+        "b2b": list(registered.filter(~credit).order_by(*order)),
+        "cdnr": list(registered.filter(credit).order_by(*order)),
+        "b2cl": list(unregistered_large.filter(~credit).order_by(*order)),
+        "cdnur": list(unregistered_large.filter(credit).order_by(*order)),
+        "b2cs": list(
+            taxed.filter(registered=False, large=False).values("pos", "rate_bp")
+            .annotate(**_signed_sums()).order_by("pos", "rate_bp")
+        ),
+        "hsn": _hsn_rows(lines),
+        "hsn_b2b": _hsn_rows(lines.filter(registered=True)),
+        "hsn_b2c": _hsn_rows(lines.filter(registered=False)),
+        "nil": list(
+            lines.filter(nil_kind).annotate(inter=Case(
+                When(~Q(pos=F("bill__branch__state_code")), then=Value(True)), default=Value(False),
+                output_field=BooleanField()))
+            .values("registered", "inter", "exempt").annotate(taxable=Sum(F("taxable") * F("sign"))).order_by()
+        ),
+        "series": document_series(business=business, start=start, end=end, branches=branch_ids,
+                                  using=using)["rows"],
+    }
+
+
+# Documents ----------------------------------------------------------------------------------
+
+def document_series(*, business: Business, start: date, end: date, branches: Branches = None,
+                    using: str | None = None) -> dict:
+    """Per series, the documents dated in the period: first and last number, how many, how
+    many were cancelled (voided: a credit note cites them), and whether the numbers between
+    first and last are all there."""
+    docs = _in_branches(
+        Document.objects.using(using).filter(business=business, date__gte=start, date__lte=end),
+        "branch_id", branches,
+    )
+    # Cancelled: issued, then voided (a credit note cites it, or a ₹0 note was reversed).
+    cancelled = Q(bill__status=BillStatus.VOIDED) & ~Q(kind=DocumentKind.CREDIT_NOTE)
+    rows = []
+    for r in (
+        docs.values("series_id", "series__prefix", "series__fy", "kind", "branch__code")
+        .annotate(first=Min("number"), last=Max("number"), first_seq=Min("seq"), last_seq=Max("seq"),
+                  count=Count("id", distinct=True),
+                  cancelled=Count("id", distinct=True, filter=cancelled))
+        .order_by("branch__code", "series__fy", "kind")
+    ):
+        rows.append({
+            "series_id": r["series_id"], "branch_code": r["branch__code"], "kind": r["kind"],
+            "kind_label": DocumentKind(r["kind"]).label, "prefix": r["series__prefix"], "fy": r["series__fy"],
+            "first": r["first"], "last": r["last"], "count": r["count"], "cancelled": r["cancelled"],
+            "net_issued": r["count"] - r["cancelled"],
+            "missing": r["last_seq"] - r["first_seq"] + 1 - r["count"],
+        })
+    return {"from": start.isoformat(), "to": end.isoformat(), "rows": rows,
+            "total": {k: sum(r[k] for r in rows) for k in ("count", "cancelled", "net_issued", "missing")}}
+
+
+# Trial balance and general ledger -----------------------------------------------------------
+
+TYPE_ORDER = [AccountType.ASSET, AccountType.LIABILITY, AccountType.EQUITY, AccountType.INCOME,
+              AccountType.EXPENSE]
+TYPE_HEADINGS = {"asset": "Assets", "liability": "Liabilities", "equity": "Equity", "income": "Income",
+                 "expense": "Expenses"}
+
+
+def trial_balance(*, business: Business, start: date, end: date, branches: Branches = None,
+                  using: str | None = None) -> dict:
+    """Every account: balance before the period, debits and credits in it, closing balance
+    (signed, debit positive). Debits equal credits and the closings sum to zero."""
+    in_scope = Q() if branches is None else Q(postings__entry__branch_id__in=list(branches))
+    rows = []
+    for a in (
+        Account.objects.using(using).filter(business=business)
+        .annotate(
+            opening=Coalesce(Sum("postings__amount", filter=in_scope & Q(postings__date__lt=start)), 0),
+            debit=Coalesce(Sum("postings__amount", filter=in_scope & Q(
+                postings__date__gte=start, postings__date__lte=end, postings__amount__gt=0)), 0),
+            credit=Coalesce(Sum("postings__amount", filter=in_scope & Q(
+                postings__date__gte=start, postings__date__lte=end, postings__amount__lt=0)), 0),
+        )
+        .values("code", "name", "type", "opening", "debit", "credit")
+    ):
+        closing = a["opening"] + a["debit"] + a["credit"]
+        rows.append({**a, "credit": -a["credit"], "closing": closing,
+                     "heading": TYPE_HEADINGS.get(a["type"], a["type"]),
+                     "closing_debit": max(closing, 0), "closing_credit": max(-closing, 0)})
+    rows.sort(key=lambda r: (TYPE_ORDER.index(r["type"]) if r["type"] in TYPE_ORDER else 9, r["code"]))
+    keys = ("opening", "debit", "credit", "closing", "closing_debit", "closing_credit")
+    total = {k: sum(r[k] for r in rows) for k in keys}
+    return {"from": start.isoformat(), "to": end.isoformat(), "rows": rows, "total": total,
+            "balanced": total["debit"] == total["credit"] and total["closing"] == 0 and total["opening"] == 0}
+
+
+def general_ledger(*, business: Business, account: str, start: date, end: date, branches: Branches = None,
+                   limit: int | None = None, using: str | None = None) -> dict:
+    """One account's postings in the period, oldest first, with the running balance (a window
+    sum in the database), its opening and closing balance."""
+    acct = Account.objects.using(using).filter(business=business, code=account).first()
+    if acct is None:
+        raise NotFound("Account not found.")
+    qs = _in_branches(Posting.objects.using(using).filter(account=acct), "entry__branch_id", branches)
+    with consistent_read(using):
+        opening = qs.filter(date__lt=start).aggregate(s=Sum("amount"))["s"] or 0
+        period = qs.filter(date__gte=start, date__lte=end)
+        sums = period.aggregate(debit=Sum("amount", filter=Q(amount__gt=0)),
+                                credit=Sum("amount", filter=Q(amount__lt=0)), n=Count("id"))
+        rows_qs = (
+            period.annotate(running=Window(Sum("amount"),
+                                           order_by=[F("date").asc(), F("entry_id").asc(), F("id").asc()]))
+            .values("id", "date", "amount", "running", "entry_id", "entry__kind", "entry__memo",
+                    "entry__document__number", "entry__branch__code", "entry__reverses_id")
+            .order_by("date", "entry_id", "id")
+        )
+        rows = list(rows_qs[:limit] if limit else rows_qs)
+    for r in rows:
+        r["debit"] = max(r["amount"], 0)
+        r["credit"] = max(-r["amount"], 0)
+        r["balance"] = opening + r["running"]
+    debit, credit = sums["debit"] or 0, -(sums["credit"] or 0)
+    return {"account": {"code": acct.code, "name": acct.name, "type": acct.type},
+            "from": start.isoformat(), "to": end.isoformat(), "opening": opening, "debit": debit,
+            "credit": credit, "closing": opening + debit - credit, "count": sums["n"], "rows": rows}
+
+
+def accounts(*, business: Business, using: str | None = None) -> list[dict]:
+    rows = list(Account.objects.using(using).filter(business=business).values("code", "name", "type"))
+    rows.sort(key=lambda r: (TYPE_ORDER.index(r["type"]) if r["type"] in TYPE_ORDER else 9, r["code"]))
+    return rows
+
+
+def journal_rows(*, business: Business, start: date, end: date, branches: Branches = None,
+                 using: str | None = None):
+    """Every posting of the period, oldest entry first, as a stream of value dicts (exports)."""
+    qs = _in_branches(
+        Posting.objects.using(using).filter(account__business=business, date__gte=start, date__lte=end),
+        "entry__branch_id", branches,
+    )
+    return (
+        qs.values("entry_id", "date", "amount", "account__code", "account__name", "account__type",
+                  "entry__kind", "entry__memo", "entry__reverses_id", "entry__document__number",
+                  "entry__document__kind", "entry__branch__code")
+        .order_by("date", "entry_id", "id")
+        .iterator(chunk_size=5000)
+    )
+
+
+def balances_before(*, business: Business, day: date, branches: Branches = None,
+                    using: str | None = None) -> list[dict]:
+    """Each account's balance at the end of the day before `day` (an export's opening)."""
+    qs = _in_branches(
+        Posting.objects.using(using).filter(account__business=business, date__lt=day), "entry__branch_id", branches)
+    return [r for r in qs.values("account__code", "account__name", "account__type").annotate(s=Sum("amount"))
+            .order_by("account__code") if r["s"]]
+
+
+def ledger_span(*, business: Business, branches: Branches = None,
+                using: str | None = None) -> tuple[date | None, date | None]:
+    """The first and last day with a posting (None, None for empty books)."""
+    qs = _in_branches(Posting.objects.using(using).filter(account__business=business), "entry__branch_id", branches)
+    span = qs.aggregate(first=Min("date"), last=Max("date"))
+    return span["first"], span["last"]
+
+
+# The overview --------------------------------------------------------------------------------
+
+def overview(*, business: Business, on: date | None = None, branches: Branches = None,
+             using: str | None = None) -> dict:
+    """The reports' front page: this month so far (cash, revenue, sessions, the liability and
+    its tie to the ledger), packages expiring in 30 days, and the last six months' cash and
+    revenue."""
+    on = on or timezone.localdate()
+    month_start = on.replace(day=1)
+    six_back = date(month_start.year - (month_start.month <= 5), (month_start.month - 6) % 12 + 1, 1)
+    trend = revenue_vs_cash(business=business, start=six_back, end=on, by="month", branches=branches,
+                            using=using)["rows"]
+    return {
+        "roll": deferred_rollforward(business=business, start=month_start, end=on, by=None, branches=branches,
+                                     using=using)["total"],
+        "month": trend[-1],
+        "sessions": redemptions(business=business, start=month_start, end=on, branches=branches,
+                                using=using)["total"],
+        "soon": expiring(business=business, within=30, on=on, branches=branches, using=using)["windows"],
+        "trend": trend,
     }

@@ -7,11 +7,12 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.db import transaction
 from django.utils import timezone
 
-from glowpos.errors import Forbidden
+from glowpos.errors import Forbidden, NotFound, ValidationFailed
 from glowpos.tenancy.errors import BadCredentials, LoginThrottled
-from glowpos.tenancy.models import ApiToken, LoginFailure, Role, StaffMember
+from glowpos.tenancy.models import ApiToken, Business, LoginFailure, Role, StaffMember
 
 
 def _hash(key: str) -> str:
@@ -73,10 +74,50 @@ def revoke_token(key: str) -> None:
     )
 
 
+SETTINGS = {"round_off_to_rupee": bool, "discount_limit_bp": int, "cancellation_fee_bp": int}
+
+
+def update_settings(*, by: StaffMember, **changes) -> Business:
+    """The business's settings (round-off, the counter's discount limit, the cancellation fee):
+    the owner's call, recorded in the audit log with the values before and after."""
+    from glowpos.audit.services import record as audit
+
+    require_role(by, Role.OWNER, action="change the business's settings")
+    for field, value in changes.items():
+        kind = SETTINGS.get(field)
+        if kind is None:
+            raise ValidationFailed(f"{field}: not a setting.", fields={field: "Unknown setting."})
+        if type(value) is not kind:
+            raise ValidationFailed(f"{field}: must be {'true or false' if kind is bool else 'a whole number'}.",
+                                   fields={field: "Wrong type."})
+        if kind is int and not 0 <= value <= 10000:
+            raise ValidationFailed(f"{field}: basis points between 0 and 10000.", fields={field: "0–10000."})
+    with transaction.atomic():
+        business = Business.objects.select_for_update().get(id=by.business_id)
+        changed = {f: [getattr(business, f), v] for f, v in changes.items() if getattr(business, f) != v}
+        if changed:
+            for field, (_, value) in changed.items():
+                setattr(business, field, value)
+            business.save(update_fields=list(changed))
+            audit(by=by, action="settings.change", obj=business, data=changed)
+        return business
+
+
 def require_role(staff: StaffMember, *roles: str, action: str) -> None:
     """Roles are enforced here, in services, not only in views."""
     if staff.role not in roles:
         raise Forbidden(f"Your role ({staff.get_role_display()}) may not {action}.")
+
+
+def require_branch(staff: StaffMember, branch_id: int, *, what: str = "Bill") -> None:
+    """Staff tied to branches (a manager of her own branches, a front desk of his) act only
+    there; the owner and staff tied to no branch act everywhere. Another branch's object is
+    not found, like another business's."""
+    if staff.role == Role.OWNER:
+        return
+    mine = list(staff.branches.values_list("id", flat=True))
+    if mine and branch_id not in mine:
+        raise NotFound(f"{what} not found.")
 
 
 MANAGERS = (Role.MANAGER, Role.OWNER)

@@ -1,0 +1,129 @@
+"""Reports read from packages and redemptions: outstanding liability (and its tie to the
+ledger), packages expiring soon, sessions redeemed; against the chain of history.py."""
+from __future__ import annotations
+
+from datetime import date
+
+from glowpos.reports import selectors
+from tests.reports.history import (
+    APRIL,
+    BREAKAGE,
+    CLN_TAXABLE,
+    LASER_SESSION,
+    LHR_TAXABLE,
+    MAY,
+    PEEL_TAXABLE,
+    REFUND,
+)
+
+
+def test_liability_by_package_lists_what_is_owed_largest_first(plain_chain):
+    report = selectors.liability_by_package(business=plain_chain.c.business, on=date(2025, 8, 1))
+
+    rows = [(r["client__name"], r["plan__code"], r["sessions_left"], r["money_left"], r["sale_bill__branch__code"])
+            for r in report["packages"]]
+    assert rows == [
+        ("Priya Sharma", "LHR-6", 5, LHR_TAXABLE - LASER_SESSION, "BLR1"),
+        ("Lotus Salon", "PEEL-4", 4, PEEL_TAXABLE, "BLR1"),
+        ("Anil Rao", "CLN-5", 5, CLN_TAXABLE, "MYS1"),  # his voided session is his again
+    ]  # Meera's voided sale is cancelled: nothing owed
+    assert report["count"] == 3
+    assert report["totals"]["sessions_left"] == 14
+    assert report["totals"]["money_left"] == 3_135_593
+
+
+def test_liability_ties_to_the_ledger_when_packages_and_ledger_agree(plain_chain):
+    business = plain_chain.c.business
+    report = selectors.liability_by_package(business=business)
+
+    assert report["totals"]["money_left"] == selectors.ledger_deferred_balance(business=business, as_of=date.max)
+
+
+def test_liability_shows_breakage_and_refunds_posted_without_the_package_as_a_difference(chain):
+    business = chain.c.business
+    owed = selectors.liability_by_package(business=business)["totals"]["money_left"]
+
+    assert owed - selectors.ledger_deferred_balance(business=business, as_of=date.max) == BREAKAGE + REFUND
+
+
+def test_ageing_buckets_by_days_since_the_sale(plain_chain):
+    # 1 August 2025: Priya bought 118 days ago, Anil 98, Lotus 90.
+    report = selectors.liability_by_package(business=plain_chain.c.business, on=date(2025, 8, 1))
+
+    ageing = {a["key"]: a["money_left"] for a in report["totals"]["ageing"]}
+    assert ageing == {"age_0_90": PEEL_TAXABLE, "age_91_180": LHR_TAXABLE - LASER_SESSION + CLN_TAXABLE,
+                      "age_181_365": 0, "age_over_365": 0}
+
+
+def test_liability_by_client_with_phone_and_ageing(plain_chain):
+    rows = selectors.liability_by_client(business=plain_chain.c.business, on=date(2025, 8, 1))
+
+    assert [(r["client_name"], r["packages"], r["sessions_left"], r["money_left"]) for r in rows] == [
+        ("Priya Sharma", 1, 5, LHR_TAXABLE - LASER_SESSION),
+        ("Lotus Salon", 1, 4, PEEL_TAXABLE),
+        ("Anil Rao", 1, 5, CLN_TAXABLE),
+    ]
+    assert rows[0]["phone"].startswith("+91")
+    assert (rows[1]["age_0_90"], rows[1]["age_91_180"]) == (PEEL_TAXABLE, 0)
+
+
+def test_a_managers_liability_is_what_her_branches_sold(plain_chain):
+    report = selectors.liability_by_package(business=plain_chain.c.business, branches=[plain_chain.mys.id])
+
+    assert [r["client__name"] for r in report["packages"]] == ["Anil Rao"]
+    assert report["totals"]["money_left"] == CLN_TAXABLE
+
+
+def test_packages_expiring_within_7_30_90_days_with_phone_numbers(plain_chain):
+    # CLN-5 is valid 180 days: Anil's (25 Apr) expires 22 Oct, Lotus's PEEL-4 (3 May) on 30 Oct.
+    on = date(2025, 10, 20)
+    business = plain_chain.c.business
+
+    week = selectors.expiring(business=business, within=7, on=on)
+    month = selectors.expiring(business=business, within=30, on=on)
+
+    assert [(r["client__name"], r["days_left"], r["sessions_left"]) for r in week["packages"]] == [
+        ("Anil Rao", 2, 5)]
+    assert [(r["client__name"], r["expires_on"]) for r in month["packages"]] == [
+        ("Anil Rao", date(2025, 10, 22)), ("Lotus Salon", date(2025, 10, 30))]
+    assert all(r["client__phone"].startswith("+91") for r in month["packages"])
+    assert month["windows"] == [
+        {"days": 7, "count": 1, "money_left": CLN_TAXABLE},
+        {"days": 30, "count": 2, "money_left": CLN_TAXABLE + PEEL_TAXABLE},
+        {"days": 90, "count": 2, "money_left": CLN_TAXABLE + PEEL_TAXABLE},
+    ]
+
+
+def test_an_exhausted_or_cancelled_package_is_not_expiring(plain_chain):
+    # Meera's cancelled CLN-5 would expire 16 Nov 2025.
+    rows = selectors.expiring(business=plain_chain.c.business, within=90, on=date(2025, 11, 1))["packages"]
+
+    assert "Meera Nair" not in [r["client__name"] for r in rows]
+
+
+def test_sessions_redeemed_by_service_staff_branch_and_day(chain):
+    report = selectors.redemptions(business=chain.c.business, start=APRIL[0], end=APRIL[1])
+
+    # Anil's cleanup session was voided: only Priya's laser session counts.
+    assert [(r["name"], r["sessions"], r["value"]) for r in report["by_service"]] == [
+        ("Laser hair reduction", 1, LASER_SESSION)]
+    assert [(r["name"], r["sessions"]) for r in report["by_staff"]] == [
+        (chain.c.front_desk.user.username, 1)]
+    assert [(r["name"], r["sessions"]) for r in report["by_branch"]] == [("BLR1", 1)]
+    days = {r["period"]: r["sessions"] for r in report["by_period"]}
+    assert report["by"] == "day"
+    assert len(days) == 30 and days["2025-04-07"] == 1 and sum(days.values()) == 1
+    assert report["total"] == {"sessions": 1, "value": LASER_SESSION}
+
+
+def test_a_long_period_counts_sessions_by_month(chain):
+    report = selectors.redemptions(business=chain.c.business, start=APRIL[0], end=MAY[1])
+
+    assert report["by"] == "month"
+    assert [(r["period"], r["sessions"]) for r in report["by_period"]] == [("2025-04", 1), ("2025-05", 0)]
+
+
+def test_no_sessions_in_may(chain):
+    report = selectors.redemptions(business=chain.c.business, start=MAY[0], end=MAY[1])
+
+    assert report["total"] == {"sessions": 0, "value": 0} and report["by_service"] == []

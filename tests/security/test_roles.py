@@ -1,0 +1,184 @@
+"""Every role × every mutating API endpoint: allowed, or 403 `forbidden` (PRODUCT.md "Users and
+roles"). The endpoints come from the ninja api object itself, so an endpoint added without a
+row in ROLE_TABLE (and a way to call it in CALLS) fails here until someone decides who may
+call it. The roles are enforced by the services; the API only maps the refusal."""
+from __future__ import annotations
+
+import itertools
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from glowpos.api.v1 import api
+from glowpos.billing import services as billing
+from glowpos.packages.services import freeze_package
+from tests import factories
+from tests.api.expect import refused
+
+ROLES = ("front_desk", "practitioner", "manager", "owner")
+EVERYONE = frozenset(ROLES)
+COUNTER = frozenset({"front_desk", "manager", "owner"})
+MANAGERS = frozenset({"manager", "owner"})
+OWNER = frozenset({"owner"})
+MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
+
+# Who may call each mutating endpoint (everyone else: 403 forbidden).
+ROLE_TABLE: dict[tuple[str, str], frozenset[str]] = {
+    ("POST", "/auth/token"): EVERYONE,
+    ("POST", "/auth/revoke"): EVERYONE,
+    ("POST", "/clients"): COUNTER,
+    ("PATCH", "/clients/{client_id}"): COUNTER,
+    ("POST", "/bills"): COUNTER,
+    ("POST", "/bills/{bill_id}/lines"): COUNTER,
+    ("DELETE", "/bills/{bill_id}/lines/{line_id}"): COUNTER,
+    ("POST", "/bills/{bill_id}/discount"): COUNTER,  # within the business's limit; above it a manager
+    ("POST", "/bills/{bill_id}/close"): COUNTER,
+    ("POST", "/bills/{bill_id}/void"): MANAGERS,
+    ("POST", "/bills/{bill_id}/refunds"): MANAGERS,
+    ("POST", "/packages/{package_id}/freeze"): MANAGERS,
+    ("POST", "/packages/{package_id}/unfreeze"): MANAGERS,
+    ("POST", "/packages/{package_id}/extend"): MANAGERS,
+    ("POST", "/packages/{package_id}/cancel"): MANAGERS,
+    ("POST", "/packages/{package_id}/transfer"): MANAGERS,
+    ("POST", "/packages/{package_id}/share"): COUNTER,
+    ("PATCH", "/settings"): OWNER,
+    ("POST", "/tax-rates"): OWNER,
+}
+
+
+def api_routes() -> list[tuple[str, str]]:
+    """(METHOD, path) of every operation of the API, from the api object's own schema."""
+    paths = api.get_openapi_schema(path_prefix="")["paths"]
+    return sorted((method.upper(), path) for path, ops in paths.items() for method in ops)
+
+
+def mutating_routes() -> list[tuple[str, str]]:
+    return [r for r in api_routes() if r[0] in MUTATING]
+
+
+# How to call each endpoint successfully: builds what it needs with the front desk and the
+# owner, returns (path, body, headers). The role under test then makes the call.
+
+def _closed_service_bill(c, who):
+    return factories.close_paid(c, factories.open_bill(c, who, ("service", c.service("Skin cleanup")))).bill
+
+
+def _call(route, c, staff):
+    method, path = route
+    who = factories.client(c)
+    today = timezone.localdate()
+    if path == "/auth/token":
+        return path, {"username": staff.user.username, "password": factories.PASSWORD}, {}
+    if path == "/auth/revoke":
+        return path, None, {}
+    if path == "/clients":
+        return path, {"name": "Meera Nair", "phone": f"97{next(_phones):08d}"}, {}
+    if path == "/clients/{client_id}":
+        return f"/clients/{who.id}", {"email": "meera@example.in"}, {}
+    if path == "/bills":
+        return path, {"client_id": who.id}, {}
+    if path == "/settings":
+        return path, {"discount_limit_bp": 1500}, {}
+    if path == "/tax-rates":
+        return path, {"code": "999722", "rate_bp": 1800, "effective_from": (today + timedelta(days=1)).isoformat()}, {}
+    if path.startswith("/bills/{bill_id}"):
+        if path.endswith(("/void", "/refunds")):
+            bill = _closed_service_bill(c, who)
+        else:
+            bill = factories.open_bill(c, who, ("service", c.service("Skin cleanup")))
+        line = bill.lines.get()
+        url = path.replace("{bill_id}", str(bill.id)).replace("{line_id}", str(line.id))
+        body = {
+            "/bills/{bill_id}/lines": {"type": "service", "service_id": c.service("Skin cleanup").id},
+            "/bills/{bill_id}/lines/{line_id}": None,
+            "/bills/{bill_id}/discount": {"amount": 100},
+            "/bills/{bill_id}/close": {"payments": factories.payment_due(bill)},
+            "/bills/{bill_id}/void": {"reason": "Entered twice"},
+            "/bills/{bill_id}/refunds": {"line_id": line.id, "amount": 100, "reason": "Price correction",
+                                         "method": "cash"},
+        }[path]
+        return url, body, {"Idempotency-Key": f"roles-{bill.id}"}
+    if path.startswith("/packages/{package_id}"):
+        package = factories.sold_package(c, who)
+        if path.endswith("/unfreeze"):
+            freeze_package(package_id=package.id, reason="Travelling", by=c.manager)
+        other = factories.client(c, name="Sister")
+        body = {
+            "/packages/{package_id}/freeze": {"reason": "Travelling"},
+            "/packages/{package_id}/unfreeze": {"reason": "Back"},
+            "/packages/{package_id}/extend": {"reason": "Goodwill",
+                                              "expires_on": (package.expires_on + timedelta(days=30)).isoformat()},
+            "/packages/{package_id}/cancel": {"reason": "Moving away", "method": "cash"},
+            "/packages/{package_id}/transfer": {"to_client_id": other.id, "reason": "Gift to her sister"},
+            "/packages/{package_id}/share": {"client_id": other.id},
+        }[path]
+        return path.replace("{package_id}", str(package.id)), body, {}
+    raise LookupError(f"{method} {path}: no way to call it in tests/security/test_roles.py _call")
+
+
+_phones = itertools.count(1)
+
+
+def _send(client: factories.Api, method: str, url: str, body, headers):
+    if method == "DELETE":
+        return client.delete(url, headers=headers)
+    if method == "PATCH":
+        return client.http.patch(f"/api/v1{url}", data=body, content_type="application/json",
+                                 headers={**client.headers, **headers})
+    return client.post(url, body, headers=headers)
+
+
+def test_every_mutating_endpoint_has_a_row_in_the_role_table():
+    routes = set(mutating_routes())
+    assert routes - set(ROLE_TABLE) == set(), "new endpoints: decide who may call them in ROLE_TABLE"
+    assert set(ROLE_TABLE) - routes == set(), "ROLE_TABLE names endpoints that no longer exist"
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("route", mutating_routes(), ids=lambda r: f"{r[0]} {r[1]}")
+def test_role_may_or_may_not_call_the_endpoint(clinic, route, role):
+    assert route in ROLE_TABLE, f"{route[0]} {route[1]} has no row in ROLE_TABLE"
+    staff = getattr(clinic, role)
+    url, body, headers = _call(route, clinic, staff)
+    caller = factories.Api(None) if route[1] == "/auth/token" else factories.api_client(staff)
+
+    response = _send(caller, route[0], url, body, headers)
+
+    if role in ROLE_TABLE[route]:
+        assert 200 <= response.status_code < 300, (role, route, response.status_code, response.content)
+    else:
+        refused(response, 403, "forbidden")
+
+
+def test_the_practitioner_can_read_but_not_discount_or_void(clinic):
+    """PRODUCT.md: a practitioner sees her appointments and redemptions; she cannot discount or void."""
+    who = factories.client(clinic)
+    bill = factories.open_bill(clinic, who, ("service", clinic.service("Skin cleanup")))
+    practitioner = factories.api_client(clinic.practitioner)
+    assert practitioner.get(f"/bills/{bill.id}").status_code == 200
+    assert practitioner.get(f"/clients/{who.id}").status_code == 200
+    refused(practitioner.post(f"/bills/{bill.id}/discount", {"amount": 100}), 403, "forbidden")
+    refused(practitioner.post(f"/bills/{bill.id}/void", {"reason": "no"}), 403, "forbidden")
+    bill.refresh_from_db()
+    assert bill.status == "open" and bill.lines.get().discount == 0
+
+
+def test_roles_hold_in_the_services_not_only_in_the_api(clinic):
+    """The same refusals without any HTTP: the services check the acting staff member."""
+    from glowpos.catalog.services import set_tax_rate
+    from glowpos.errors import Forbidden
+    from glowpos.tenancy.services import update_settings
+
+    who = factories.client(clinic)
+    bill = _closed_service_bill(clinic, who)
+    with pytest.raises(Forbidden):
+        billing.void_bill(bill_id=bill.id, reason="x", by=clinic.front_desk)
+    with pytest.raises(Forbidden):
+        billing.discount_bill(bill_id=bill.id, amount=1, by=clinic.practitioner)
+    with pytest.raises(Forbidden):
+        set_tax_rate(by=clinic.front_desk, code="999722", rate_bp=500, effective_from=timezone.localdate())
+    with pytest.raises(Forbidden):
+        set_tax_rate(by=clinic.manager, code="999722", rate_bp=500, effective_from=timezone.localdate())
+    with pytest.raises(Forbidden):
+        update_settings(by=clinic.manager, round_off_to_rupee=True)
