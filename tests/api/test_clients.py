@@ -146,3 +146,12 @@ def test_unknown_client_is_404(api, priya):
 @pytest.mark.parametrize("client_id", [str(10**30), "0", "-1", "abc", "1.5"])
 def test_client_id_that_cannot_be_an_id_is_422_naming_client_id(api, client_id):
     names_field(refused(api.get(f"/clients/{client_id}"), 422, "validation_error"), "client_id")
+
+
+def test_message_consent_is_changed_through_patch_and_must_be_a_boolean(clinic, api):
+    priya = factories.client(clinic)
+    changed = api._call("patch", f"/clients/{priya.id}", {"whatsapp_opt_in": True, "sms_opt_out": True})
+    assert changed.status_code == 200, changed.json()
+    assert (changed.json()["whatsapp_opt_in"], changed.json()["sms_opt_out"]) == (True, True)
+    bad = api._call("patch", f"/clients/{priya.id}", {"whatsapp_opt_in": "yes"})
+    assert bad.status_code == 422 and "whatsapp_opt_in" in bad.json()["fields"]

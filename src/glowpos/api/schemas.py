@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from ninja import Schema
 
@@ -27,6 +27,9 @@ class ClientIn(Schema):
 
 
 class ClientPatch(Schema):
+    sms_opt_out: StrictBool | None = None
+    email_opt_out: StrictBool | None = None
+    whatsapp_opt_in: StrictBool | None = None
     name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
     email: Annotated[str, Field(max_length=254)] | None = None
     gstin: Annotated[str, Field(max_length=20)] | None = None

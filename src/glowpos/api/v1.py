@@ -86,7 +86,9 @@ def list_plans(request) -> list[dict]:
 
 def _client_data(client) -> dict:
     return {"id": client.id, "name": client.name, "phone": client.phone, "email": client.email,
-            "gstin": client.gstin, "address": client.address, "state_code": client.state_code}
+            "gstin": client.gstin, "address": client.address, "state_code": client.state_code,
+            "sms_opt_out": client.sms_opt_out, "email_opt_out": client.email_opt_out,
+            "whatsapp_opt_in": client.whatsapp_opt_in}
 
 
 @api.get("/clients", tags=["clients"])

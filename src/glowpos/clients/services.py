@@ -84,12 +84,16 @@ def create_client(*, by: StaffMember, name: str, phone: str, email: str = "", gs
         ) from None
 
 
-def update_client(*, by: StaffMember, client_id: int, **changes: str) -> Client:
-    """Change a client's name, email, GSTIN, address or state; the phone stays her key."""
+CONSENT_FIELDS = ("sms_opt_out", "email_opt_out", "whatsapp_opt_in")
+
+
+def update_client(*, by: StaffMember, client_id: int, **changes) -> Client:
+    """Change a client's name, email, GSTIN, address, state or message consent; the phone stays
+    her key."""
     from glowpos.clients.selectors import get_client
 
     require_role(by, *COUNTER, action="change clients")
-    allowed = {"name", "email", "gstin", "address", "state_code"}
+    allowed = {"name", "email", "gstin", "address", "state_code", *CONSENT_FIELDS}
     unknown = set(changes) - allowed
     if unknown:
         field = sorted(unknown)[0]
@@ -108,6 +112,11 @@ def update_client(*, by: StaffMember, client_id: int, **changes: str) -> Client:
             client.gstin = clean_gstin(changes["gstin"])
         if "address" in changes:
             client.address = (changes["address"] or "").strip()
+        for flag in CONSENT_FIELDS:
+            if flag in changes:
+                if not isinstance(changes[flag], bool):
+                    raise ValidationFailed(f"{flag}: true or false.", fields={flag: "Boolean."})
+                setattr(client, flag, changes[flag])
         if "state_code" in changes:
             client.state_code = clean_state_code(changes["state_code"])
         elif client.gstin and not client.state_code:
