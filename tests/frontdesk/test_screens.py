@@ -276,3 +276,16 @@ def test_too_soon_since_the_last_session_needs_a_managers_override_with_a_reason
     assert approved.status_code == 302
     assert Entitlement.objects.get(package=package).held_units == 1
     assert package.events.filter(kind="interval_override", by=clinic.manager).exists()
+
+
+def test_package_credit_pays_at_the_counter_and_its_bonus_is_a_discount(clinic, desk):
+    credit = factories.sold_package(clinic, factories.client(clinic), plan="GLOW-12K", method="cash")
+    bill = billing.open_bill(client_id=credit.client_id, by=clinic.front_desk)
+    billing.add_service(bill_id=bill.id, service_id=clinic.service("Skin cleanup").id, by=clinic.front_desk)
+    page = desk.get(reverse("frontdesk:bill", args=[bill.id])).content.decode()
+    assert "Package credit (₹12,000.00 left)" in page and 'name="pay_credit"' in page
+    response = desk.post(reverse("frontdesk:close", args=[bill.id]),
+                         {"pay_credit": "1200", "idempotency_key": "credit-visit"})
+    assert response.status_code == 302, response.content.decode()[:500]
+    document = Document.objects.get(bill=bill)
+    assert document.total == 100_000 and document.snapshot["payments"][0]["face"] == 120_000

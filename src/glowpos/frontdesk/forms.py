@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from glowpos.errors import ValidationFailed
 
 METHODS = (("cash", "Cash"), ("card", "Card"), ("upi", "UPI"))
+CREDIT = ("credit", "Package credit")
 _AMOUNT = re.compile(r"(\d{1,9})(?:\.(\d{1,2}))?")
 
 
@@ -32,7 +33,8 @@ class PaymentForm:
 
 
 def parse_payments(data) -> PaymentForm:
-    amounts = {m: parse_rupees(data.get(f"pay_{m}"), field=f"pay_{m}", label=label) for m, label in METHODS}
+    amounts = {m: parse_rupees(data.get(f"pay_{m}"), field=f"pay_{m}", label=label)
+               for m, label in (*METHODS, CREDIT)}
     received = parse_rupees(data.get("cash_received"), field="cash_received", label="Cash received")
     if received and received < amounts["cash"]:
         raise ValidationFailed(

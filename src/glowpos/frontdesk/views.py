@@ -15,6 +15,7 @@ from django.contrib.auth import login, logout
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
@@ -27,8 +28,9 @@ from glowpos.errors import DomainError, NotFound, ValidationFailed
 from glowpos.frontdesk import selectors as screens
 from glowpos.frontdesk import services as counter
 from glowpos.frontdesk.errors import problem
-from glowpos.frontdesk.forms import METHODS, parse_payments
+from glowpos.frontdesk.forms import CREDIT, METHODS, parse_payments
 from glowpos.money import format_inr
+from glowpos.packages.selectors import credit_available
 from glowpos.packages.services import apply_package
 from glowpos.receipts.services import enqueue_receipt
 from glowpos.tenancy.errors import BadCredentials
@@ -210,6 +212,10 @@ def _bill_context(request, bill_id: int) -> dict:
     # same key and gets the same document back instead of closing twice.
     context["idempotency_key"] = f"desk-{uuid.uuid4().hex}"
     context["methods"] = METHODS
+    credit = credit_available(context["bill"].client, on=timezone.localdate())
+    if credit:
+        # Spent at face value; the bonus in it becomes a discount when the bill closes.
+        context["methods"] = (*METHODS, (CREDIT[0], f"{CREDIT[1]} ({format_inr(credit)} left)"))
     return context
 
 

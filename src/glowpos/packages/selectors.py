@@ -99,3 +99,15 @@ def member_discount_of(client: Client, *, on: date) -> ClientPackage | None:
                 status=PackageStatus.ACTIVE, purchased_on__lte=on, expires_on__gte=on)
         .order_by("-plan__member_discount_bp").first()
     )
+
+
+def credit_available(client: Client, *, on: date) -> int:
+    """Paise of value-package credit (face value) she can spend today."""
+    from django.db.models import F, Sum
+
+    total = (
+        ClientPackage.objects.filter(client=client, plan__kind="value", status=PackageStatus.ACTIVE,
+                                     purchased_on__lte=on, expires_on__gte=on)
+        .aggregate(left=Sum(F("credit_total") - F("credit_used")))["left"]
+    )
+    return total or 0
