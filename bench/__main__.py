@@ -2,8 +2,10 @@
 
     python -m bench search   [--clients 100000] [--queries 500]
     python -m bench checkout [--bills 300]
-    python -m bench reports  [--redemptions 1000000]   (bench/reports.py: every report and export)
+    python -m bench reports  [--redemptions 1000000] [--reuse]   (bench/reports.py: every report, export)
     python -m bench import   [--rows 10000] [--format xlsx|csv]
+    python -m bench load     [--seconds 30] [--terminals 32] [--workers 4]   (bench/load.py: gunicorn
+                             on a scratch PostgreSQL database, HTTP visits, then the invariants)
 
 Each runs on its own database: an SQLite file in ./var/bench by default, or DATABASE_URL
 (point it at a scratch PostgreSQL database; the benchmark adds its own business to it). Each
@@ -221,10 +223,20 @@ def main(argv: list[str]) -> None:
     k.add_argument("--bills", type=int, default=300)
     r = sub.add_parser("reports")
     r.add_argument("--redemptions", type=int, default=1_000_000)
+    r.add_argument("--reuse", action="store_true", help="time the chain generated last time, generate nothing")
     m = sub.add_parser("import")
     m.add_argument("--rows", type=int, default=10_000)
     m.add_argument("--format", choices=["xlsx", "csv"], default="xlsx")
+    lo = sub.add_parser("load")
+    lo.add_argument("--seconds", type=int, default=30)
+    lo.add_argument("--terminals", type=int, default=32)
+    lo.add_argument("--workers", type=int, default=4)
+    lo.add_argument("--keep", action="store_true", help="keep the scratch database afterwards")
     args = parser.parse_args(argv)
+    if args.what == "load":  # its own scratch database: nothing to migrate here first
+        from bench.load import run as load
+
+        sys.exit(load(seconds=args.seconds, terminals=args.terminals, workers=args.workers, keep=args.keep))
     sys.path.insert(0, str(Path.cwd()))
     _setup()
     if args.what == "search":
@@ -234,7 +246,7 @@ def main(argv: list[str]) -> None:
     elif args.what == "reports":
         from bench.reports import run
 
-        run(args.redemptions)
+        run(args.redemptions, reuse=args.reuse)
     else:
         bench_checkout(args.bills)
 

@@ -65,6 +65,8 @@ MIDDLEWARE = [
     # request.htmx: the counter screens answer htmx requests with a fragment, others with a page.
     "django_htmx.middleware.HtmxMiddleware",
     "glowpos.api.middleware.ApiErrorBodyMiddleware",
+    # A NUL in a text value is refused (422 on the API, 400 on a screen): PostgreSQL cannot store it.
+    "glowpos.middleware.RefuseNulCharacters",
 ]
 
 ROOT_URLCONF = "glowpos.urls"

@@ -7,7 +7,8 @@ with DATABASE_URL pointing at the test database. GLOWPOS_FAULT_PAUSE (seconds, r
 this script) wraps ledger.post and documents.issue — from the outside, at the edge of this
 process — in random pauses, so that the kill lands before, between and after the writes of
 close_bill's one transaction rather than always before or after it. Prints "ready" when about
-to close and "closed <number>" when the transaction has committed."""
+to close, "wrote <what>" after each of those writes (the transaction still open), and
+"closed <number>" when it has committed."""
 from __future__ import annotations
 
 import json
@@ -35,6 +36,7 @@ def paused(fn):
     def wrapper(*args, **kwargs):
         time.sleep(rng.uniform(0, pause))
         result = fn(*args, **kwargs)
+        print("wrote", fn.__name__, flush=True)
         time.sleep(rng.uniform(0, pause))
         return result
     return wrapper

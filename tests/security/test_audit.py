@@ -181,3 +181,16 @@ def test_the_log_reads_newest_first_per_object(clinic, package):
     packages.unfreeze_package(package_id=package.id, reason="b", by=clinic.manager)
     found = events(business=clinic.business, object_type="clientpackage", object_id=package.id)
     assert [e.action for e in found] == ["package.unfreeze", "package.freeze"]
+
+
+def test_managers_read_the_log_over_the_api_and_the_front_desk_may_not(clinic, package):
+    from tests.api.expect import refused
+
+    packages.freeze_package(package_id=package.id, reason="Travelling", by=clinic.manager)
+    rows = factories.api_client(clinic.owner).get(
+        f"/audit-events?object_type=clientpackage&object_id={package.id}").json()
+    assert [(r["action"], r["by"], r["data"]) for r in rows] == [
+        ("package.freeze", clinic.manager.user.username, {"reason": "Travelling"})]
+    refused(factories.api_client(clinic.front_desk).get("/audit-events"), 403, "forbidden")
+    other = factories.clinic()
+    assert factories.api_client(other.owner).get(f"/audit-events?object_id={package.id}").json() == []

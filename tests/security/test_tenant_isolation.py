@@ -59,6 +59,7 @@ ALLOWED_API = {
     ("PATCH", "/settings"): "the caller's business",
     ("GET", "/tax-rates"): "the caller's business",
     ("POST", "/tax-rates"): "the caller's business",
+    ("GET", "/audit-events"): "the caller's business (object_id filters within it)",
     ("GET", "/reports/ledger/{account}"): "an account code (the same chart in every business), read in the caller's",
     ("GET", "/reports/exports/{name}"): "a file name, not an object",
     ("GET", "/reports/{slug}.{fmt}"): "a report's slug and format, not an object",

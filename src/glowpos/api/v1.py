@@ -8,6 +8,7 @@ from ninja.security import HttpBearer
 
 from glowpos.api import errors
 from glowpos.api.packages import router as packages_router
+from glowpos.api.audit import router as audit_router
 from glowpos.api.reports import router as reports_router
 from glowpos.api.settings import router as settings_router
 from glowpos.api.schemas import BillIn, ClientIn, ClientPatch, DiscountIn, RefundIn, CloseIn, Id, LineIn, TokenIn, VoidIn
@@ -42,6 +43,7 @@ errors.install(api)
 api.add_router("/packages", packages_router)
 api.add_router("/reports", reports_router)
 api.add_router("", settings_router)
+api.add_router("", audit_router)
 
 
 def _address(request) -> str:

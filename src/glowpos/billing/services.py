@@ -591,6 +591,7 @@ def void_bill(*, bill_id: int, reason: str, by: StaffMember, at: datetime | None
         if bill.status == BillStatus.VOIDED:
             raise BillNotOpen(f"Bill {bill.id} is already voided.")
         if bill.status == BillStatus.OPEN:
+            packages.lock_entitlements_of(bill)  # in id order, like a close: no deadlock between them
             for redemption in Redemption.objects.filter(bill=bill, status=RedemptionStatus.PENDING):
                 packages.release_hold(redemption=redemption, by=by, at=at, why=f"bill voided: {reason}")
         else:

@@ -374,12 +374,15 @@ def _next_period(*, bill: Bill, plan, on: date, by: StaffMember, at: datetime):
     the current period ends, it starts the day after; with a rollover plan it starts now and the
     current period's unused credits (and their deferred value) carry into it. Without rollover,
     unused credits lapse at period end (the expiry job posts them to breakage)."""
-    previous = (
-        ClientPackage.objects.select_for_update(of=("self",))
+    candidates = (
+        ClientPackage.objects
         .filter(business=bill.business, client=bill.client, plan=plan, renewed_by__isnull=True)
         .exclude(sale_bill=bill).exclude(status__in=[PackageStatus.CANCELLED, PackageStatus.TRANSFERRED])
-        .order_by("-expires_on", "-id").first()
     )
+    # Entitlements before their package, the order every path takes (see _lock_package).
+    list(Entitlement.objects.select_for_update(of=("self",)).filter(package__in=candidates)
+         .order_by("id").values_list("id", flat=True))
+    previous = candidates.select_for_update(of=("self",)).order_by("-expires_on", "-id").first()
     if previous is None:
         return on, None, {}
     if not plan.rollover or previous.status not in (PackageStatus.ACTIVE, PackageStatus.EXHAUSTED) \
@@ -431,6 +434,11 @@ def cancel_unredeemed_sale(*, bill: Bill, by: StaffMember, at: datetime, why: st
 # ---------------------------------------------------------------------------------------------
 
 def _lock_package(*, by: StaffMember, package_id: int) -> ClientPackage:
+    """The package, locked — after its entitlements (in id order). Every path that redeems
+    holds entitlements and then touches their package (the exhausted flag, the events that
+    reference it), so the package's own changes take the locks in that same order: the two
+    never wait on each other in a circle (PostgreSQL found that deadlock under load)."""
+    _lock_entitlements_of_package(package_id, business=by.business)
     package = (
         ClientPackage.objects.select_for_update(of=("self",)).select_related("plan", "client")
         .filter(business=by.business, id=package_id).first()
@@ -467,6 +475,13 @@ def _no_holds(package: ClientPackage, action: str) -> None:
             f"{package.plan.name} has a session held on an open bill; close or remove it before you {action}.",
             package_id=package.id,
         )
+
+
+def _lock_entitlements_of_package(package_id: int, *, business=None) -> None:
+    found = Entitlement.objects.select_for_update(of=("self",)).filter(package_id=package_id)
+    if business is not None:
+        found = found.filter(package__business=business)
+    list(found.order_by("id").values_list("id", flat=True))
 
 
 def _lock_entitlements(package: ClientPackage) -> list[Entitlement]:
@@ -560,6 +575,7 @@ def expire_packages(*, on: date | None = None, business=None) -> int:
     count = 0
     for package_id in due.values_list("id", flat=True):
         with transaction.atomic():
+            _lock_entitlements_of_package(package_id)  # entitlements before the package, as everywhere
             package = (
                 ClientPackage.objects.select_for_update(of=("self",)).select_related("plan", "business")
                 .filter(id=package_id, status=PackageStatus.ACTIVE, expires_on__lt=on).first()

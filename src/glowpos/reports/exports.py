@@ -390,8 +390,10 @@ def beancount(*, business: Business, start: date, end: date, branches=None, usin
         yield "".join(lines) + "\n"
     if end < date.max:
         after = (end + timedelta(days=1)).isoformat()
-        closing = {r["code"]: r["closing"] for r in selectors.trial_balance(
-            business=business, start=begin, end=end, branches=branches, using=using)["rows"]}
+        closing = {r["account__code"]: r["s"] for r in opening}
+        for code, amount in selectors.movements_by_account(business=business, start=begin, end=end,
+                                                           branches=branches, using=using).items():
+            closing[code] = closing.get(code, 0) + amount
         for a in accounts:
             yield (f"{after} balance {beancount_account(a['code'], a['type'])}  "
                    f"{rupees(closing.get(a['code'], 0))} INR\n")

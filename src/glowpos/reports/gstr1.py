@@ -138,12 +138,12 @@ def build(*, business: Business, gstin: str, year: int, month: int, using: str |
         out["nil"] = {"inv": [{"sply_ty": kind, **{k: rupees(v) for k, v in amounts.items()}}
                               for kind, amounts in sorted(nil.items())]}
 
-    hsn = _hsn(data["hsn"], business=business, using=using)
+    descriptions = selectors.tax_code_descriptions(business=business, using=using)
+    hsn = _hsn(data["hsn"], descriptions)
     if hsn:
         if start >= HSN_SPLIT_FROM:
-            b2b_codes = _hsn(data["hsn_b2b"], business=business, using=using)
-            b2c_codes = _hsn(data["hsn_b2c"], business=business, using=using)
-            out["hsn"] = {"hsn_b2b": b2b_codes, "hsn_b2c": b2c_codes}
+            out["hsn"] = {"hsn_b2b": _hsn(data["hsn_b2b"], descriptions),
+                          "hsn_b2c": _hsn(data["hsn_b2c"], descriptions)}
         else:
             out["hsn"] = {"data": hsn}
 
@@ -160,8 +160,7 @@ def build(*, business: Business, gstin: str, year: int, month: int, using: str |
     return out
 
 
-def _hsn(rows: list[dict], *, business: Business, using: str | None) -> list[dict]:
-    descriptions = selectors.tax_code_descriptions(business=business, using=using)
+def _hsn(rows: list[dict], descriptions: dict[str, str]) -> list[dict]:
     out = []
     for r in rows:
         if not any(r[k] for k in ("taxable", "cgst", "sgst", "igst", "quantity")):

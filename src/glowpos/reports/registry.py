@@ -30,6 +30,7 @@ class Column:
     kind: str = TEXT
     screen: bool = True  # False: in the CSV and XLSX only (the screen has no room for it)
     file: bool = True  # False: on the screen only
+    short: str = ""  # the screen's header, where the file's is too wide
     wrap: bool = False  # long text that may wrap on the screen (everything else stays on one line)
 
 
@@ -200,7 +201,8 @@ def _liability(scope, p, using):
     }
 
 
-AGE_COLUMNS = [Column(key, f"{label} (₹)", MONEY) for key, label, _, _ in selectors.AGEING]
+AGE_SHORT = {"age_0_90": "0–90 d", "age_91_180": "91–180 d", "age_181_365": "181–365 d", "age_over_365": "> 1 yr"}
+AGE_COLUMNS = [Column(key, f"{label} (₹)", MONEY, short=AGE_SHORT.get(key, "")) for key, label, _, _ in selectors.AGEING]
 
 
 def _liability_tables(d):
@@ -209,8 +211,8 @@ def _liability_tables(d):
         Table("Liability by client", "Outstanding liability by client",
               [Column("client_name", "Client"), Column("phone", "Phone", PHONE),
                Column("packages", "Packages", INT, screen=False),
-               Column("sessions_left", "Sessions left", INT), Column("money_left", "Money left (₹)", MONEY),
-               *AGE_COLUMNS],
+               Column("sessions_left", "Sessions left", INT, short="Sessions"),
+               Column("money_left", "Money left (₹)", MONEY), *AGE_COLUMNS],
               d["by_client"], {"client_name": "Total", "packages": d["count"], **d["totals"], **ageing},
               count=d["clients"]),
         Table("Liability by package", "Outstanding liability by package",

@@ -21,20 +21,20 @@ from django.db.models import (
     CharField,
     Case,
     Count,
+    Exists,
     F,
     IntegerField,
     Max,
     Min,
     OuterRef,
     Q,
-    Subquery,
     Sum,
     Value,
     When,
     Window,
 )
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
-from django.db.models.functions import Coalesce, TruncDate, TruncDay, TruncMonth
+from django.db.models.functions import Cast, Coalesce, Substr, TruncDate, TruncMonth
 from django.utils import timezone
 
 from glowpos.billing.models import BillLine, BillStatus, LineType
@@ -43,7 +43,7 @@ from glowpos.documents.models import Document, DocumentKind
 from glowpos.errors import NotFound, ValidationFailed
 from glowpos.ledger import chart
 from glowpos.ledger.chart import DEFERRED_REVENUE
-from glowpos.ledger.models import Account, AccountType, EntryKind, Posting
+from glowpos.ledger.models import Account, AccountType, EntryKind, JournalEntry, Posting
 from glowpos.packages.models import ClientPackage, Entitlement, PackageStatus, Redemption, RedemptionStatus
 from glowpos.tenancy.models import Branch, Business
 
@@ -137,13 +137,20 @@ def periods(start: date, end: date, by: str) -> list[Period]:
 
 
 def _period_key(value, by: str) -> str:
+    if isinstance(value, str):  # "YYYY-MM" from _trunc
+        return value
     if isinstance(value, datetime):
         value = value.date()
     return value.isoformat() if by == "day" else value.strftime("%Y-%m")
 
 
 def _trunc(field: str, by: str):
-    return TruncDay(field) if by == "day" else TruncMonth(field)
+    """A date column's day, or its month as "YYYY-MM", in plain SQL on both databases (the
+    first ten characters of a date cast to text are its ISO form). Django's TruncMonth is a
+    Python function on SQLite, called once per row: ten times slower over a year of postings."""
+    if by == "day":
+        return F(field)
+    return Substr(Cast(field, output_field=CharField()), 1, 7)
 
 
 def branch_names(*, business: Business, using: str | None = None) -> dict[int, Branch]:
@@ -259,9 +266,10 @@ def deferred_rollforward(*, business: Business, start: date, end: date, by: str 
 # Outstanding liability ----------------------------------------------------------------------
 
 # Packages whose unredeemed value is still on the books. An expired package is here until the
-# expiry job posts its breakage (it is `active` with a past expiry date until then); a
-# package the job expired, a refunded (cancelled) or transferred one is not.
-OWED_STATUSES = (PackageStatus.ACTIVE, PackageStatus.FROZEN, PackageStatus.EXHAUSTED)
+# expiry job posts its breakage (it is `active` with a past expiry date until then); an
+# exhausted package owes nothing (its posted units add up to its value); a package the job
+# expired, a refunded (cancelled) or a transferred one is not on the books any more.
+OWED_STATUSES = (PackageStatus.ACTIVE, PackageStatus.FROZEN)
 AGEING = (  # (key, label, youngest age in days, oldest) by days since the sale
     ("age_0_90", "0–90 days", 0, 90),
     ("age_91_180", "91–180 days", 91, 180),
@@ -284,29 +292,64 @@ def _age_q(prefix: str, on: date, youngest: int, oldest: int | None) -> Q:
     return q
 
 
-def _owed_annotations(qs):
-    """Per package, in correlated subqueries (so the rows stay one per package and can be
-    grouped again): sessions left (total − used; a unit held on an open bill is still owed)
-    and money left (taxable value − the value of the posted redemptions)."""
-    recognized = Subquery(
-        Redemption.objects.filter(entitlement__package=OuterRef("pk"), status=RedemptionStatus.POSTED)
-        .order_by().values("entitlement__package").annotate(s=Sum("value")).values("s")[:1]
+def _package_rows(packages, fields: tuple[str, ...], order: tuple[str, ...], limit: int | None,
+                  using: str | None) -> list[dict]:
+    """Packages as rows with the value recognized on them and the money left (one GROUP BY
+    over package ⟕ entitlement ⟕ posted redemption), and their sessions left (one GROUP BY over
+    their entitlements). Joins, not correlated subqueries: PostgreSQL runs them as hash joins
+    whatever its statistics say (a fresh bulk load has none), SQLite through the indexes."""
+    recognized = Sum("entitlements__redemptions__value",
+                     filter=Q(entitlements__redemptions__status=RedemptionStatus.POSTED))
+    rows_qs = (
+        packages.annotate(recognized=Coalesce(recognized, 0)).annotate(money_left=F("taxable") - F("recognized"))
+        .values("id", *fields, "taxable", "recognized", "money_left").order_by(*order)
     )
-    sessions = Subquery(
-        Entitlement.objects.filter(package=OuterRef("pk")).order_by().values("package")
-        .annotate(s=Sum(F("total_units") - F("used_units"))).values("s")[:1]
-    )
-    return qs.annotate(recognized=Coalesce(recognized, 0), sessions_left=Coalesce(sessions, 0)).annotate(
-        money_left=F("taxable") - F("recognized"))
+    rows = list(rows_qs[:limit] if limit else rows_qs)
+    ents = Entitlement.objects.using(using)
+    ents = ents.filter(package_id__in=[r["id"] for r in rows]) if limit else ents.filter(package__in=packages)
+    left = dict(ents.values("package_id").annotate(s=Sum(F("total_units") - F("used_units")))
+                .values_list("package_id", "s").order_by())
+    for r in rows:
+        r["sessions_left"] = left.get(r["id"], 0)
+    return rows
 
 
-def _owed(business: Business, branches: Branches, using: str | None):
-    return _owed_annotations(_owed_packages(business, branches, using)).filter(
-        Q(money_left__gt=0) | Q(sessions_left__gt=0))
+def _with_sessions_left(packages):
+    """Only packages with a session left (an EXISTS, a semi-join)."""
+    return packages.filter(Exists(Entitlement.objects.filter(package=OuterRef("pk"),
+                                                             used_units__lt=F("total_units"))))
 
 
-def _ageing_sums(on: date) -> dict:
-    return {key: Coalesce(Sum("money_left", filter=_age_q("", on, lo, hi)), 0) for key, _, lo, hi in AGEING}
+def _owed_by(group: str | None, business: Business, on: date, branches: Branches, using: str | None):
+    """Value, sessions and recognized value of the packages owed, in total (group=None) or per
+    client, with the value per age bucket: one GROUP BY over entitlements and one over posted
+    redemptions (no per-package subquery: this is the fast path for a chain's totals)."""
+    packages = _owed_packages(business, branches, using)
+    ents = Entitlement.objects.using(using).filter(package__in=packages)
+    posted = Redemption.objects.using(using).filter(entitlement__package__in=packages,
+                                                    status=RedemptionStatus.POSTED)
+    ent_agg = {"value": Sum("taxable_value"), "left": Sum(F("total_units") - F("used_units")),
+               "packages": Count("package", distinct=True)}
+    rec_agg = {"recognized": Sum("value")}
+    for key, _, lo, hi in AGEING:
+        ent_agg[key] = Sum("taxable_value", filter=_age_q("package__", on, lo, hi))
+        rec_agg[key] = Sum("value", filter=_age_q("entitlement__package__", on, lo, hi))
+    if group is None:
+        return [ents.aggregate(**ent_agg)], {None: posted.aggregate(**rec_agg)}
+    # The client's name and phone go along in the GROUP BY (they depend on the client alone).
+    owed = list(ents.values("package__client_id", "package__client__name", "package__client__phone")
+                .annotate(**ent_agg).order_by())
+    recognized = {r[f"entitlement__package__{group}"]: r for r in
+                  posted.values(f"entitlement__package__{group}").annotate(**rec_agg).order_by()}
+    return owed, recognized
+
+
+def _left(owed: dict, recognized: dict) -> dict:
+    row = {"packages": owed["packages"] or 0, "sessions_left": owed["left"] or 0,
+           "money_left": (owed["value"] or 0) - (recognized.get("recognized") or 0)}
+    for key, _, _, _ in AGEING:
+        row[key] = (owed[key] or 0) - (recognized.get(key) or 0)
+    return row
 
 
 def liability_by_package(*, business: Business, on: date | None = None, branches: Branches = None,
@@ -314,27 +357,21 @@ def liability_by_package(*, business: Business, on: date | None = None, branches
     """Every package still owed: sessions and money (taxable value not yet recognized) left,
     its age since the sale, and totals with the ageing. Largest balance first."""
     on = on or timezone.localdate()
-    owed = _owed(business, branches, using)
-    age = Case(*[When(_age_q("", on, lo, hi), then=Value(key)) for key, _, lo, hi in AGEING],
-               default=Value(AGEING[0][0]))
-    rows_qs = (
-        owed.annotate(age=age)
-        .values("id", "client_id", "client__name", "client__phone", "plan__code", "plan__name",
-                "purchased_on", "expires_on", "status", "price", "taxable", "recognized", "money_left",
-                "sessions_left", "age", "sale_bill__branch__code")
-        .order_by("-money_left", "id")
+    rows = _package_rows(
+        _owed_packages(business, branches, using),
+        ("client_id", "client__name", "client__phone", "plan__code", "plan__name", "purchased_on", "expires_on",
+         "status", "price", "sale_bill__branch__code"),
+        ("-money_left", "id"), limit, using,
     )
-    rows = list(rows_qs[:limit] if limit else rows_qs)
     for r in rows:
-        r["effective_status"] = (PackageStatus.EXPIRED if r["status"] in (PackageStatus.ACTIVE, PackageStatus.FROZEN)
-                                 and r["expires_on"] < on else r["status"])
+        r["effective_status"] = PackageStatus.EXPIRED if r["expires_on"] < on else r["status"]
         r["age_days"] = (on - r["purchased_on"]).days
-    totals = owed.aggregate(n=Count("id"), clients=Count("client_id", distinct=True),
-                            sessions=Coalesce(Sum("sessions_left"), 0), money=Coalesce(Sum("money_left"), 0),
-                            **_ageing_sums(on))
+    (owed,), recognized = _owed_by(None, business, on, branches, using)
+    totals = _left(owed, recognized[None])
+    counts = _owed_packages(business, branches, using).aggregate(clients=Count("client_id", distinct=True))
     return {
-        "on": on.isoformat(), "packages": rows, "count": totals["n"], "clients": totals["clients"],
-        "totals": {"sessions_left": totals["sessions"], "money_left": totals["money"],
+        "on": on.isoformat(), "packages": rows, "count": totals["packages"], "clients": counts["clients"],
+        "totals": {"sessions_left": totals["sessions_left"], "money_left": totals["money_left"],
                    "ageing": [{"key": key, "label": label, "money_left": totals[key]}
                               for key, label, _, _ in AGEING]},
     }
@@ -342,20 +379,17 @@ def liability_by_package(*, business: Business, on: date | None = None, branches
 
 def liability_by_client(*, business: Business, on: date | None = None, branches: Branches = None,
                         limit: int | None = None, using: str | None = None) -> list[dict]:
-    """Per client: packages, sessions and money left, and the money by age of the sale."""
+    """Per client: packages, sessions and money left, and the money by age of the sale,
+    largest balance first. Two GROUP BY client queries, merged by client."""
     on = on or timezone.localdate()
-    rows_qs = (
-        _owed(business, branches, using)
-        .values("client_id", "client__name", "client__phone")
-        .annotate(packages=Count("id"), sessions=Sum("sessions_left"), money=Sum("money_left"), **_ageing_sums(on))
-        .order_by("-money", "client__name", "client_id")
-    )
-    return [
-        {"client_id": r["client_id"], "client_name": r["client__name"], "phone": r["client__phone"],
-         "packages": r["packages"], "sessions_left": r["sessions"], "money_left": r["money"],
-         **{key: r[key] for key, _, _, _ in AGEING}}
-        for r in (rows_qs[:limit] if limit else rows_qs)
+    owed, recognized = _owed_by("client_id", business, on, branches, using)
+    rows = [
+        {"client_id": r["package__client_id"], "client_name": r["package__client__name"],
+         "phone": r["package__client__phone"], **_left(r, recognized.get(r["package__client_id"], {}))}
+        for r in owed
     ]
+    rows.sort(key=lambda r: (-r["money_left"], r["client_name"], r["client_id"]))
+    return rows[:limit] if limit else rows
 
 
 def ledger_deferred_balance(*, business: Business, as_of: date, using: str | None = None) -> int:
@@ -377,29 +411,32 @@ def expiring(*, business: Business, within: int = 30, on: date | None = None, br
     if within not in EXPIRY_WINDOWS:
         raise ValidationFailed("within: must be 7, 30 or 90.", fields={"within": "7, 30 or 90."})
     on = on or timezone.localdate()
-    base = _owed_annotations(_in_branches(
+    base = _with_sessions_left(_in_branches(
         ClientPackage.objects.using(using).filter(
             business=business, status__in=(PackageStatus.ACTIVE, PackageStatus.FROZEN),
             expires_on__gte=on, expires_on__lte=on + timedelta(days=max(EXPIRY_WINDOWS))),
         "sale_bill__branch_id", branches,
-    )).filter(sessions_left__gt=0)
-    windows = base.aggregate(**{
-        f"{what}_{d}": Coalesce(agg, 0)
-        for d in EXPIRY_WINDOWS
-        for what, agg in (("count", Count("id", filter=Q(expires_on__lte=on + timedelta(days=d)))),
-                          ("money", Sum("money_left", filter=Q(expires_on__lte=on + timedelta(days=d)))))
+    ))
+    within_q = {d: on + timedelta(days=d) for d in EXPIRY_WINDOWS}
+    sold = base.aggregate(**{
+        f"{what}_{d}": Coalesce(agg, 0) for d, last in within_q.items()
+        for what, agg in (("count", Count("id", filter=Q(expires_on__lte=last))),
+                          ("value", Sum("taxable", filter=Q(expires_on__lte=last))))
     })
-    rows = list(
-        base.filter(expires_on__lte=on + timedelta(days=within))
-        .values("id", "client_id", "client__name", "client__phone", "plan__code", "plan__name",
-                "status", "purchased_on", "expires_on", "sessions_left", "money_left",
-                "sale_bill__branch__code")
-        .order_by("expires_on", "client__name", "id")
+    used = Redemption.objects.using(using).filter(
+        entitlement__package__in=base, status=RedemptionStatus.POSTED,
+    ).aggregate(**{f"used_{d}": Coalesce(Sum("value", filter=Q(entitlement__package__expires_on__lte=last)), 0)
+                   for d, last in within_q.items()})
+    rows = _package_rows(
+        base.filter(expires_on__lte=on + timedelta(days=within)),
+        ("client_id", "client__name", "client__phone", "plan__code", "plan__name", "status", "purchased_on",
+         "expires_on", "sale_bill__branch__code"),
+        ("expires_on", "client__name", "id"), None, using,
     )
     for r in rows:
         r["days_left"] = (r["expires_on"] - on).days
     return {"on": on.isoformat(), "within": within, "packages": rows,
-            "windows": [{"days": d, "count": windows[f"count_{d}"], "money_left": windows[f"money_{d}"]}
+            "windows": [{"days": d, "count": sold[f"count_{d}"], "money_left": sold[f"value_{d}"] - used[f"used_{d}"]}
                         for d in EXPIRY_WINDOWS]}
 
 
@@ -591,14 +628,6 @@ def tax_code_descriptions(*, business: Business, using: str | None = None) -> di
     )
 
 
-def _hsn_rows(lines) -> list[dict]:
-    return list(
-        lines.values("code", "rate_bp").annotate(
-            **_signed_sums(), quantity=Sum(F("quantity") * F("sign")), value=Sum(F("amount") * F("sign")))
-        .order_by("code", "rate_bp")
-    )
-
-
 def b2cl_limit(on: date) -> int:
     """Invoice value (paise) above which an inter-state supply to an unregistered person is
     reported invoice by invoice (B2CL): ₹2.5 lakh, ₹1 lakh from 1 August 2024."""
@@ -625,34 +654,52 @@ def gstr1_lines(*, business: Business, gstin: str, start: date, end: date, using
         pos=Case(When(~Q(igst=0), then=F("bill__ship_to_state_code")), default=F("bill__branch__state_code")),
     )
     taxed = lines.filter(exempt=False)
-    large = _in_branches(Document.objects.using(using).filter(
-        business=business, kind__in=SUPPLY_DOCUMENTS, date__lte=end, total__gt=b2cl_limit(end),
-        bill__lines__igst__gt=0), "branch_id", branch_ids,
-    ).annotate(gstin_kt=_recipient_gstin("snapshot")).filter(gstin_kt="").values("id")
-    # A Case, not a negated Q: an invoice's doc_original is NULL, and NOT (… IN … OR NULL) is NULL.
-    taxed = taxed.annotate(large=Case(When(Q(doc_id__in=large) | Q(doc_original__in=large), then=Value(True)),
-                                      default=Value(False), output_field=BooleanField()))
+    # B2CL invoices of the period, and the invoices the period's credit notes correct: a few ids,
+    # found first so the big line queries below filter on a literal list.
+    credited = Document.objects.using(using).filter(
+        business=business, branch_id__in=branch_ids, kind=DocumentKind.CREDIT_NOTE, date__gte=start,
+        date__lte=end).values("original_id")
+    large = list(
+        Document.objects.using(using).filter(
+            Q(date__gte=start, date__lte=end) | Q(id__in=credited),
+            business=business, branch_id__in=branch_ids, kind__in=SUPPLY_DOCUMENTS, igst__gt=0,
+        ).filter(total__gt=b2cl_limit(end)).annotate(gstin_kt=_recipient_gstin("snapshot"))
+        .filter(gstin_kt="").values_list("id", flat=True)
+    )
+    if large:
+        # A Case, not a negated Q: an invoice's doc_original is NULL, and NOT (… IN … OR NULL) is NULL.
+        taxed = taxed.annotate(large=Case(When(Q(doc_id__in=large) | Q(doc_original__in=large), then=Value(True)),
+                                          default=Value(False), output_field=BooleanField()))
+    else:
+        taxed = taxed.annotate(large=Value(False, output_field=BooleanField()))
     per_document = ("doc_id", "doc_kind", "doc_number", "doc_date", "doc_total", "gstin_kt", "rate_bp")
     sums = {f: Sum(f) for f in ("taxable", "cgst", "sgst", "igst")}
     order = ("gstin_kt", "doc_date", "doc_number", "rate_bp")
-    registered = taxed.filter(registered=True).values(*per_document).annotate(**sums, pos=Max("pos"))
-    unregistered_large = taxed.filter(registered=False, large=True).values(*per_document).annotate(
-        **sums, pos=Max("pos"))
-    credit = Q(doc_kind=DocumentKind.CREDIT_NOTE)
+    registered = list(taxed.filter(registered=True).values(*per_document).annotate(**sums, pos=Max("pos"))
+                      .order_by(*order))
+    unregistered_large = list(
+        taxed.filter(registered=False, large=True).values(*per_document).annotate(**sums, pos=Max("pos"))
+        .order_by(*order)
+    ) if large else []
+    hsn = list(
+        lines.values("registered", "code", "rate_bp").annotate(
+            **_signed_sums(), quantity=Sum(F("quantity") * F("sign")), value=Sum(F("amount") * F("sign")))
+        .order_by("code", "rate_bp", "registered")
+    )
     nil_kind = Q(exempt=True) | Q(rate_bp=0)
     return {
         "state_code": branch.state_code,
-        "b2b": list(registered.filter(~credit).order_by(*order)),
-        "cdnr": list(registered.filter(credit).order_by(*order)),
-        "b2cl": list(unregistered_large.filter(~credit).order_by(*order)),
-        "cdnur": list(unregistered_large.filter(credit).order_by(*order)),
+        "b2b": [r for r in registered if r["doc_kind"] != DocumentKind.CREDIT_NOTE],
+        "cdnr": [r for r in registered if r["doc_kind"] == DocumentKind.CREDIT_NOTE],
+        "b2cl": [r for r in unregistered_large if r["doc_kind"] != DocumentKind.CREDIT_NOTE],
+        "cdnur": [r for r in unregistered_large if r["doc_kind"] == DocumentKind.CREDIT_NOTE],
         "b2cs": list(
             taxed.filter(registered=False, large=False).values("pos", "rate_bp")
             .annotate(**_signed_sums()).order_by("pos", "rate_bp")
         ),
-        "hsn": _hsn_rows(lines),
-        "hsn_b2b": _hsn_rows(lines.filter(registered=True)),
-        "hsn_b2c": _hsn_rows(lines.filter(registered=False)),
+        "hsn": _merge_hsn(hsn),
+        "hsn_b2b": [r for r in hsn if r["registered"]],
+        "hsn_b2c": [r for r in hsn if not r["registered"]],
         "nil": list(
             lines.filter(nil_kind).annotate(inter=Case(
                 When(~Q(pos=F("bill__branch__state_code")), then=Value(True)), default=Value(False),
@@ -662,6 +709,19 @@ def gstr1_lines(*, business: Business, gstin: str, start: date, end: date, using
         "series": document_series(business=business, start=start, end=end, branches=branch_ids,
                                   using=using)["rows"],
     }
+
+
+def _merge_hsn(rows: list[dict]) -> list[dict]:
+    """The HSN summary without the B2B/B2C split: the grouped rows of each code and rate added."""
+    merged: dict[tuple, dict] = {}
+    for r in rows:
+        key = (r["code"], r["rate_bp"])
+        if key not in merged:
+            merged[key] = {k: v for k, v in r.items() if k != "registered"}
+        else:
+            for k in ("taxable", "cgst", "sgst", "igst", "quantity", "value"):
+                merged[key][k] += r[k]
+    return list(merged.values())
 
 
 # Documents ----------------------------------------------------------------------------------
@@ -796,10 +856,22 @@ def balances_before(*, business: Business, day: date, branches: Branches = None,
 
 def ledger_span(*, business: Business, branches: Branches = None,
                 using: str | None = None) -> tuple[date | None, date | None]:
-    """The first and last day with a posting (None, None for empty books)."""
-    qs = _in_branches(Posting.objects.using(using).filter(account__business=business), "entry__branch_id", branches)
+    """The first and last day with a journal entry (None, None for empty books): read off the
+    entries' (business, date) index, not the postings."""
+    qs = _in_branches(JournalEntry.objects.using(using).filter(business=business), "branch_id", branches)
     span = qs.aggregate(first=Min("date"), last=Max("date"))
     return span["first"], span["last"]
+
+
+def movements_by_account(*, business: Business, start: date, end: date, branches: Branches = None,
+                         using: str | None = None) -> dict[str, int]:
+    """Each account's net movement (debit positive) in the period."""
+    qs = _in_branches(
+        Posting.objects.using(using).filter(account__business=business, date__gte=start, date__lte=end),
+        "entry__branch_id", branches,
+    )
+    return dict(qs.values_list("account__code").annotate(s=Sum("amount")).values_list("account__code", "s")
+                .order_by())
 
 
 # The overview --------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ books leave the clinic (journal, Tally, Beancount, GSTR-1, the XLSX pack) on the
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from functools import wraps
 from urllib.parse import urlencode
 
@@ -111,7 +111,7 @@ def screen_table(table: Table, *, index: int = 0, links: dict | None = None, lim
 
     return {
         "index": index, "name": table.name, "title": table.title,
-        "columns": [{"label": c.label.replace(" (₹)", ""), "cls": cls(c)} for c in columns],
+        "columns": [{"label": c.short or c.label.replace(" (₹)", ""), "cls": cls(c)} for c in columns],
         "rows": [[{**_cell(r.get(c.key), c.kind, links[c.key](r) if c.key in links else None),
                    "wrap": c.wrap} for c in columns] for r in rows],
         "total": [_cell(table.total.get(c.key), c.kind) for c in columns] if table.total else None,
@@ -286,11 +286,19 @@ def _gst_screen(data, tables, params, scope):
     return {"gstins": gstins, "months": _months(params.start, params.end), "bars": bars}
 
 
-def _months(start: date, end: date) -> list[str]:
-    out, cursor = [], start.replace(day=1)
-    while cursor <= end and len(out) < 24:
-        out.append(cursor.strftime("%Y-%m"))
-        cursor = date(cursor.year + cursor.month // 12, cursor.month % 12 + 1, 1)
+def _months(start: date, end: date) -> list[tuple[str, str, bool]]:
+    """GSTR-1 months to offer: the last twelve, newest first, as (value, label, selected); the
+    month the period ends in is selected, or last month when the period is this month."""
+    today = timezone.localdate()
+    wanted = end if end < today.replace(day=1) else today.replace(day=1) - timedelta(days=1)
+    cursor = today.replace(day=1)
+    if (cursor.year - wanted.year) * 12 + cursor.month - wanted.month > 12:
+        cursor = wanted.replace(day=1)  # an older period: the year ending with its month
+    out = []
+    for _ in range(13):
+        out.append((cursor.strftime("%Y-%m"), cursor.strftime("%B %Y"),
+                    (cursor.year, cursor.month) == (wanted.year, wanted.month)))
+        cursor = (cursor - timedelta(days=1)).replace(day=1)
     return out
 
 

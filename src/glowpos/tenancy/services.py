@@ -93,7 +93,8 @@ def update_settings(*, by: StaffMember, **changes) -> Business:
         if kind is int and not 0 <= value <= 10000:
             raise ValidationFailed(f"{field}: basis points between 0 and 10000.", fields={field: "0–10000."})
     with transaction.atomic():
-        business = Business.objects.select_for_update().get(id=by.business_id)
+        # NO KEY: rows referencing the business (every bill, entry, event) may still be inserted.
+        business = Business.objects.select_for_update(no_key=True).get(id=by.business_id)
         changed = {f: [getattr(business, f), v] for f, v in changes.items() if getattr(business, f) != v}
         if changed:
             for field, (_, value) in changed.items():

@@ -1,0 +1,264 @@
+"""`python -m bench load [--seconds 30] [--terminals 32] [--workers 4]`: the production shape
+under a busy chain's counters, end to end over HTTP. Prints figures; exits 1 if an invariant of
+the books is broken afterwards.
+
+1. Creates a scratch PostgreSQL database (`glowpos_bench_load`, on the server of DATABASE_URL,
+   default postgres://postgres@127.0.0.1:5432) and migrates it.
+2. Seeds a clinic: 20,000 clients to search among, and for every terminal ten regulars who each
+   hold a package of 100 sessions.
+3. Starts gunicorn (`glowpos.wsgi`, --workers sync workers, persistent database connections)
+   on a free loopback port.
+4. Runs the terminals — threads with http.client, each logged in with its own token — doing real
+   visits for --seconds: search the client by the last 4 digits of her phone, open her profile,
+   open a bill, apply her package (one session held), close it with an Idempotency-Key.
+5. Prints checkouts per second and the latency of each step and of a whole visit (p50/p95/max),
+   stops gunicorn, checks every invariant of the books (tests/invariants.py) and drops the
+   database (unless --keep).
+
+Loopback only; it stops by itself.
+"""
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections import defaultdict
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+DB_NAME = "glowpos_bench_load"
+SESSIONS = 100
+REGULARS_PER_TERMINAL = 10
+CROWD = 20_000
+
+
+def scratch_database(server_url: str) -> str:
+    """Drop and create the scratch database; returns its URL."""
+    import psycopg
+
+    parts = urlsplit(server_url)
+    admin = urlunsplit((parts.scheme, parts.netloc, "/postgres", "", ""))
+    with psycopg.connect(admin.replace("postgres://", "postgresql://", 1), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+    return urlunsplit((parts.scheme, parts.netloc, f"/{DB_NAME}", "", ""))
+
+
+def drop_database(url: str) -> None:
+    import psycopg
+
+    parts = urlsplit(url)
+    admin = urlunsplit((parts.scheme, parts.netloc, "/postgres", "", ""))
+    with psycopg.connect(admin.replace("postgres://", "postgresql://", 1), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+
+
+def seed(terminals: int):
+    """The clinic, the crowd to search among, and each terminal's regulars with their packages."""
+    import random
+
+    from glowpos.billing import services as billing
+    from glowpos.catalog.models import PackagePlan, PackagePlanItem
+    from glowpos.clients.models import Client
+    from glowpos.packages.models import ClientPackage
+    from tests import factories
+
+    c = factories.clinic(name=f"Bench load {time.time_ns()}")
+    plan = PackagePlan.objects.create(business=c.business, code="LOAD-100", name="Skin cleanup — 100 sessions",
+                                      price=40_000 * 100, validity_days=365, kind="bundle")  # < ₹50,000: no address
+    PackagePlanItem.objects.create(plan=plan, service=c.service("Skin cleanup"), units=SESSIONS)
+    rng = random.Random(7)
+    numbers = rng.sample(range(6_000_000_000, 9_999_999_999), CROWD + terminals * REGULARS_PER_TERMINAL)
+    crowd, regular_numbers = numbers[:CROWD], numbers[CROWD:]
+    Client.objects.bulk_create(
+        [Client(business=c.business, name=f"Client {i}", phone=f"+91{n}", phone_reversed=str(n)[::-1])
+         for i, n in enumerate(crowd)], batch_size=5000)
+    regulars = []
+    for i, n in enumerate(regular_numbers):
+        who = factories.client(c, name=f"Regular {i}", phone=str(n))
+        bill = billing.open_bill(client_id=who.id, by=c.front_desk)
+        billing.add_package_sale(bill_id=bill.id, plan_id=plan.id, by=c.front_desk)
+        billing.close_bill(bill_id=bill.id, payments=factories.payment_due(bill, "upi"),
+                           idempotency_key=f"seed-{bill.id}", by=c.front_desk)
+        package = ClientPackage.objects.get(sale_bill=bill)
+        regulars.append({"id": who.id, "last4": str(n)[-4:], "package": package.id,
+                         "service": c.service("Skin cleanup").id})
+    return c, regulars
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_gunicorn(url: str, workers: int, port: int) -> subprocess.Popen:
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "glowpos.settings", "CONN_MAX_AGE": "600"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "glowpos.wsgi:application", "--workers", str(workers),
+         "--bind", f"127.0.0.1:{port}", "--backlog", "512", "--log-level", "warning", "--timeout", "60"],
+        env=env, cwd=Path.cwd(), start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"gunicorn exited with {server.returncode}")
+        try:
+            status, _ = request(port, "GET", "/api/v1/openapi.json")
+            if status == 200:
+                return server
+        except OSError:
+            pass
+        time.sleep(0.2)
+    stop(server)
+    raise SystemExit("gunicorn did not answer within 60 s")
+
+
+def stop(server: subprocess.Popen) -> None:
+    if server.poll() is None:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait(10)
+
+
+def request(port: int, method: str, path: str, body=None, headers=None) -> tuple[int, dict | None]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        data = json.dumps(body) if body is not None else None
+        conn.request(method, path, body=data, headers={"Content-Type": "application/json", **(headers or {})})
+        response = conn.getresponse()
+        raw = response.read()
+        return response.status, (json.loads(raw) if raw and response.getheader("Content-Type", "").startswith(
+            "application/json") else None)
+    finally:
+        conn.close()
+
+
+class Terminal(threading.Thread):
+    STEPS = ("search", "profile", "open", "redeem", "close")
+
+    def __init__(self, n: int, port: int, token: str, regulars: list[dict], deadline: float, stats):
+        super().__init__(daemon=True)
+        self.n, self.port, self.token, self.regulars = n, port, token, regulars
+        self.deadline, self.stats = deadline, stats
+        self.visits = 0
+        self.errors: list[str] = []
+
+    def call(self, step: str, method: str, path: str, body=None, headers=None):
+        t0 = time.perf_counter()
+        status, data = request(self.port, method, f"/api/v1{path}", body,
+                               {"Authorization": f"Bearer {self.token}", **(headers or {})})
+        self.stats[step].append(time.perf_counter() - t0)
+        if not 200 <= status < 300:
+            raise RuntimeError(f"{step}: {status} {data}")
+        return data
+
+    def run(self) -> None:
+        i = 0
+        while time.monotonic() < self.deadline:
+            who = self.regulars[i % len(self.regulars)]
+            i += 1
+            t0 = time.perf_counter()
+            try:
+                found = self.call("search", "GET", f"/clients?q={who['last4']}")
+                client_id = next(c["id"] for c in found if c["id"] == who["id"])
+                profile = self.call("profile", "GET", f"/clients/{client_id}")
+                package = next(p for p in profile["packages"] if p["id"] == who["package"])
+                bill = self.call("open", "POST", "/bills", {"client_id": client_id})
+                self.call("redeem", "POST", f"/bills/{bill['id']}/lines",
+                          {"type": "redemption", "package_id": package["id"], "service_id": who["service"]})
+                self.call("close", "POST", f"/bills/{bill['id']}/close", {"payments": []},
+                          {"Idempotency-Key": f"load-{self.n}-{bill['id']}"})
+            except Exception as exc:  # noqa: BLE001 - counted and shown
+                self.errors.append(str(exc)[:300])
+                continue
+            self.stats["visit"].append(time.perf_counter() - t0)
+            self.visits += 1
+
+
+def percentiles(samples: list[float]) -> str:
+    if len(samples) < 2:
+        return f"(n={len(samples)})"
+    ms = sorted(s * 1000 for s in samples)
+    q = statistics.quantiles(ms, n=100)
+    return f"p50 {q[49]:7.1f} ms   p95 {q[94]:7.1f} ms   p99 {q[98]:7.1f} ms   max {ms[-1]:7.1f} ms   (n={len(ms):,})"
+
+
+def run(*, seconds: int, terminals: int, workers: int, keep: bool) -> int:
+    server_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    if not server_url.startswith(("postgres://", "postgresql://")):
+        raise SystemExit("bench load runs on PostgreSQL: set DATABASE_URL to a server (any database on it)")
+    url = scratch_database(server_url)
+    os.environ["DATABASE_URL"] = url
+    sys.path.insert(0, str(Path.cwd()))
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    from tests.factories import PASSWORD
+
+    call_command("migrate", verbosity=0)
+    from django.db import connection
+
+    t0 = time.perf_counter()
+    clinic, regulars = seed(terminals)
+    connection.close()
+    print(f"seeded {CROWD:,} clients and {len(regulars)} regulars with a {SESSIONS}-session package "
+          f"in {time.perf_counter() - t0:.1f} s ({DB_NAME})")
+
+    port = free_port()
+    server = start_gunicorn(url, workers, port)
+    try:
+        tokens = []
+        for _ in range(terminals):
+            status, data = request(port, "POST", "/api/v1/auth/token",
+                                   {"username": clinic.front_desk.user.username, "password": PASSWORD})
+            assert status == 201, (status, data)
+            tokens.append(data["token"])
+        stats: dict[str, list[float]] = defaultdict(list)  # list.append is atomic: no lock needed
+        started = time.monotonic()
+        deadline = started + seconds
+        crew = [Terminal(n, port, tokens[n], regulars[n * REGULARS_PER_TERMINAL:(n + 1) * REGULARS_PER_TERMINAL],
+                         deadline, stats) for n in range(terminals)]
+        for t in crew:
+            t.start()
+        for t in crew:
+            t.join(seconds + 120)
+        elapsed = time.monotonic() - started
+    finally:
+        stop(server)
+
+    visits = sum(t.visits for t in crew)
+    errors = [e for t in crew for e in t.errors]
+    print(f"\ngunicorn {workers} sync workers, {terminals} terminals, {elapsed:.1f} s on loopback "
+          f"(PostgreSQL, {os.cpu_count()} CPUs)")
+    print(f"  checkouts      : {visits:,}  =  {visits / elapsed:.1f} per second   (target ≥ 100)")
+    print(f"  errors         : {len(errors)}" + (f"   first: {errors[0]}" if errors else ""))
+    print(f"  whole visit    : {percentiles(stats['visit'])}")
+    for step in Terminal.STEPS:
+        print(f"  {step:<14} : {percentiles(stats[step])}")
+
+    from tests.invariants import violations
+
+    t1 = time.perf_counter()
+    found = violations(clinic.business)
+    print(f"\ninvariants of the books ({time.perf_counter() - t1:.1f} s): "
+          f"{'all hold' if not found else f'{len(found)} VIOLATIONS'}")
+    for line in found[:20]:
+        print("  ", line)
+    connection.close()
+    if keep:
+        print(f"kept the database: {url}")
+    else:
+        drop_database(url)
+    return 1 if found or errors else 0
