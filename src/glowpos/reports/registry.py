@@ -317,7 +317,8 @@ def _trial_balance(scope, p, using):
 def _trial_balance_tables(d):
     return [Table("Trial balance", "Trial balance",
                   [Column("code", "Code"), Column("name", "Account"), Column("type", "Type"),
-                   Column("opening", "Opening (Dr +) (₹)", DRCR), Column("debit", "Debits (₹)", MONEY),
+                   Column("opening", "Opening (Dr +) (₹)", DRCR, short="Opening"),
+                   Column("debit", "Debits (₹)", MONEY),
                    Column("credit", "Credits (₹)", MONEY), Column("closing_debit", "Closing Dr (₹)", MONEY),
                    Column("closing_credit", "Closing Cr (₹)", MONEY)],
                   d["rows"], {"code": "Total", **d["total"]})]
@@ -336,7 +337,7 @@ def _ledger_tables(d):
                    Column("entry__kind", "Kind"), Column("entry__document__number", "Document", screen=False),
                    Column("entry__memo", "Narration", wrap=True), Column("entry__branch__code", "Branch"),
                    Column("debit", "Debit (₹)", MONEY), Column("credit", "Credit (₹)", MONEY),
-                   Column("balance", "Balance (Dr +) (₹)", DRCR)],
+                   Column("balance", "Balance (Dr +) (₹)", DRCR, short="Balance")],
                   [opening, *rows],
                   {"date": "Total", "debit": d["debit"], "credit": d["credit"], "balance": d["closing"]},
                   count=d["count"] + 1)]
