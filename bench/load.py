@@ -64,11 +64,12 @@ def seed(terminals: int):
     """The clinic, the crowd to search among, and each terminal's regulars with their packages."""
     import random
 
+    from tests import factories
+
     from glowpos.billing import services as billing
     from glowpos.catalog.models import PackagePlan, PackagePlanItem
     from glowpos.clients.models import Client
     from glowpos.packages.models import ClientPackage
-    from tests import factories
 
     c = factories.clinic(name=f"Bench load {time.time_ns()}")
     plan = PackagePlan.objects.create(business=c.business, code="LOAD-100", name="Skin cleanup — 100 sessions",

@@ -23,8 +23,8 @@ for _name in ("SECRET_KEY", "DATABASE_URL"):
     if not os.environ.get(_name, "").strip():
         raise ImproperlyConfigured(f"{_name} must be set in the environment for production (see {__name__}).")
 
-from glowpos.settings import *  # noqa: E402,F401,F403
-from glowpos.settings import ALLOWED_HOSTS  # noqa: E402
+from glowpos.settings import *
+from glowpos.settings import ALLOWED_HOSTS
 
 DEBUG = False
 WHITENOISE_AUTOREFRESH = False

@@ -19,14 +19,14 @@ import time
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "glowpos.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
-from glowpos.billing import services as billing  # noqa: E402
-from glowpos.documents import services as documents  # noqa: E402
-from glowpos.ledger import services as ledger  # noqa: E402
-from glowpos.tenancy.models import StaffMember  # noqa: E402
+from glowpos.billing import services as billing
+from glowpos.documents import services as documents
+from glowpos.ledger import services as ledger
+from glowpos.tenancy.models import StaffMember
 
 pause = float(os.environ.get("GLOWPOS_FAULT_PAUSE", "0"))
 rng = random.Random(os.environ.get("GLOWPOS_FAULT_SEED"))

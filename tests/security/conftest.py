@@ -7,15 +7,14 @@ from dataclasses import dataclass
 import pytest
 from django.test import Client as Browser
 
-from glowpos.billing import services as billing
 from glowpos.billing.models import Bill, BillLine
+from glowpos.clients.models import Client
 from glowpos.documents.models import Document
 from glowpos.onboarding import staging
 from glowpos.onboarding.models import ImportBatch
 from glowpos.onboarding.services import commit_import
 from glowpos.packages.models import ClientPackage
 from glowpos.receipts.models import OutboxMessage, OutboxStatus
-from glowpos.clients.models import Client
 from tests import factories
 from tests.onboarding.sheets import csv_bytes
 
@@ -46,7 +45,8 @@ def premises(name: str) -> Premises:
     client = factories.client(clinic, name=f"Client of {name}")
     package = factories.sold_package(clinic, client)
     open_bill = factories.open_bill(clinic, client, ("service", clinic.service("Skin cleanup")))
-    closed = factories.close_paid(clinic, factories.open_bill(clinic, client, ("service", clinic.service("Skin cleanup"))))
+    cleanup = ("service", clinic.service("Skin cleanup"))
+    closed = factories.close_paid(clinic, factories.open_bill(clinic, client, cleanup))
     message = OutboxMessage.objects.filter(business=clinic.business).order_by("id").first()
     OutboxMessage.objects.filter(id=message.id).update(status=OutboxStatus.FAILED)
     data = csv_bytes([[f"Imported of {name}", f"97{clinic.business.id:08d}", "", "", "", "", "", "", "", ""]])

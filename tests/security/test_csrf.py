@@ -54,7 +54,7 @@ def test_with_the_token_the_same_post_goes_through(mine):
 
 
 TEMPLATES = sorted(Path(glowpos.__file__).parent.glob("**/templates/**/*.html"))
-POST_FORM = re.compile(r"<form\b[^>]*\bmethod=\"post\"[^>]*>(.*?)</form>", re.S | re.I)
+POST_FORM = re.compile(r"<form\b[^>]*\bmethod=\"post\"[^>]*>(.*?)</form>", re.DOTALL | re.IGNORECASE)
 
 
 @pytest.mark.parametrize("template", TEMPLATES, ids=lambda p: str(p.relative_to(Path(glowpos.__file__).parent)))

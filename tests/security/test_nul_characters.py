@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from glowpos.clients.models import Client
-from tests import factories
 from tests.api.expect import names_field, refused
 from tests.security.conftest import browser_of
 
