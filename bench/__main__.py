@@ -227,6 +227,9 @@ def main(argv: list[str]) -> None:
     m = sub.add_parser("import")
     m.add_argument("--rows", type=int, default=10_000)
     m.add_argument("--format", choices=["xlsx", "csv"], default="xlsx")
+    fd = sub.add_parser("counter")
+    fd.add_argument("--clients", type=int, default=100_000)
+    fd.add_argument("--samples", type=int, default=200)
     lo = sub.add_parser("load")
     lo.add_argument("--seconds", type=int, default=30)
     lo.add_argument("--terminals", type=int, default=32)
@@ -243,6 +246,10 @@ def main(argv: list[str]) -> None:
         bench_search(args.clients, args.queries)
     elif args.what == "import":
         bench_import(args.rows, args.format)
+    elif args.what == "counter":
+        from bench.counter import run as counter
+
+        counter(args.clients, args.samples, percentiles)
     elif args.what == "reports":
         from bench.reports import run
 
