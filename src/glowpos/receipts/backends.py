@@ -85,7 +85,7 @@ class HttpJsonBackend:
         self.url = config.get("URL") or ""
         self.token = config.get("TOKEN") or ""
         self.sender = config.get("SENDER") or ""
-        self.timeout = float(config.get("TIMEOUT") or 10)
+        self.timeout = int(config.get("TIMEOUT") or 10)  # whole seconds
 
     def send(self, message: Outgoing) -> str:
         if not self.url:
