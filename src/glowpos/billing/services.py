@@ -473,7 +473,7 @@ def _close(bill: Bill, payments: list[tuple[str, int]], *, key: str, fingerprint
                 fields={"payments": "Must add up to the amount due."}, amount_due=totals.total,
             )
     payments = [(t["method"], t["amount"]) for t in tenders]
-    kind = _document_kind(list(bill.lines.all()))
+    kind = _document_kind(list(bill.lines.select_related("plan")))
     _check_recipient(bill.client, kind=kind, total=totals.total)
     sale_numbers = {
         e.package_id: e.package.sale_document.number
@@ -483,7 +483,6 @@ def _close(bill: Bill, payments: list[tuple[str, int]], *, key: str, fingerprint
     sold = packages.create_sold_packages(bill=bill, by=by, at=at)
     Payment.objects.bulk_create(Payment(bill=bill, method=m, amount=a, received_at=at) for m, a in payments)
     lines = list(bill.lines.select_related("redemption__entitlement__package__plan").order_by("id"))
-    kind = _document_kind(lines)
     document = documents.issue(
         branch=bill.branch, kind=kind, at=at, on=on, by=by, bill=bill, client=bill.client,
         totals=totals.as_dict(),

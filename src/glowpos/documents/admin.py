@@ -4,7 +4,8 @@ from glowpos.documents.models import Document, DocumentSeries
 
 
 class ReadOnly(admin.ModelAdmin):
-    """Issued documents and their series are never edited by hand: corrections are credit notes."""
+    """Rows nobody edits by hand: issued documents and their series (corrections are credit
+    notes), the ledger (reversing entries) and the audit log."""
 
     def has_add_permission(self, request):
         return False

@@ -55,6 +55,21 @@ def _scale(values: Sequence[int]) -> tuple[float, float, float]:
     return math.floor(lo / step) * step, math.ceil(hi / step) * step, step
 
 
+
+def _frame(*, label: str, width: int, height: int, left: int, right: int, y: Callable[[float], float],
+           lo: float, hi: float, step: float, fmt: Callable[[int], str]) -> list[str]:
+    """The opening <svg> and its horizontal grid with axis labels, shared by every chart."""
+    parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(label)}" '
+             f'xmlns="http://www.w3.org/2000/svg">']
+    tick = lo
+    while tick <= hi + step / 2:
+        parts.append(f'<line class="grid{" zero" if tick == 0 else ""}" x1="{left}" x2="{width - right}" '
+                     f'y1="{y(tick):.1f}" y2="{y(tick):.1f}"/>')
+        parts.append(f'<text class="axis" x="{left - 8}" y="{y(tick) + 4:.1f}" text-anchor="end">'
+                     f'{escape(fmt(int(tick)))}</text>')
+        tick += step
+    return parts
+
 def bar_chart(*, labels: Sequence[str], series: Sequence[Series], label: str, money: bool = True,
               width: int = 1120, height: int = 260, label_values: bool = False) -> SafeString:
     """Grouped vertical bars, one group per label, one bar per series; `label_values` writes
@@ -67,15 +82,8 @@ def bar_chart(*, labels: Sequence[str], series: Sequence[Series], label: str, mo
     left, right, top, bottom = 72, 8, 30, 34
     plot_w, plot_h = width - left - right, height - top - bottom
     y = lambda v: top + plot_h * (hi - v) / (hi - lo)  # noqa: E731
-    parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(label)}" '
-             f'xmlns="http://www.w3.org/2000/svg">']
-    tick = lo
-    while tick <= hi + step / 2:
-        parts.append(f'<line class="grid{" zero" if tick == 0 else ""}" x1="{left}" x2="{width - right}" '
-                     f'y1="{y(tick):.1f}" y2="{y(tick):.1f}"/>')
-        parts.append(f'<text class="axis" x="{left - 8}" y="{y(tick) + 4:.1f}" text-anchor="end">'
-                     f'{escape(fmt(int(tick)))}</text>')
-        tick += step
+    parts = _frame(label=label, width=width, height=height, left=left, right=right, y=y,
+                   lo=lo, hi=hi, step=step, fmt=fmt)
     n = max(len(labels), 1)
     group = plot_w / n
     bar = group * 0.78 / max(len(series), 1)
@@ -122,15 +130,8 @@ def waterfall(*, steps: Sequence[tuple[str, int, str]], label: str, width: int =
     lo, hi, step = _scale([v for _, a, b, _, _ in spans for v in (a, b)])
     widest = max(abs(lo), abs(hi))
     y = lambda v: top + plot_h * (hi - v) / (hi - lo)  # noqa: E731
-    parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(label)}" '
-             f'xmlns="http://www.w3.org/2000/svg">']
-    tick = lo
-    while tick <= hi + step / 2:
-        parts.append(f'<line class="grid{" zero" if tick == 0 else ""}" x1="{left}" x2="{width - right}" '
-                     f'y1="{y(tick):.1f}" y2="{y(tick):.1f}"/>')
-        parts.append(f'<text class="axis" x="{left - 8}" y="{y(tick) + 4:.1f}" text-anchor="end">'
-                     f'{escape(compact_inr(int(tick), scale=widest))}</text>')
-        tick += step
+    parts = _frame(label=label, width=width, height=height, left=left, right=right, y=y,
+                   lo=lo, hi=hi, step=step, fmt=lambda v: compact_inr(v, scale=widest))
     slot = plot_w / max(len(spans), 1)
     for i, (text, a, b, kind, value) in enumerate(spans):
         y1, y2 = sorted((y(a), y(b)))
