@@ -118,4 +118,4 @@ def test_the_template_downloads_as_a_workbook_and_as_csv(clinic, owner):
 def test_an_expired_preview_asks_for_the_file_again(clinic, owner):
     response = owner.get("/manage/import/preview/" + "a" * 64 + "/")
     assert response.status_code == 404 and "upload the file again" in response.content.decode()
-    assert owner.post("/manage/import/preview/not-a-hash/import").status_code == 422
+    assert owner.post("/manage/import/preview/not-a-hash/import").status_code == 404  # not found, like a preview

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from glowpos.audit.models import AuditEvent, AuditImmutable
@@ -174,6 +175,49 @@ def test_an_event_is_never_changed_or_deleted(clinic):
         event.save()
     with pytest.raises(AuditImmutable):
         event.delete()
+
+
+def _armed_on_sqlite() -> None:
+    """On SQLite the delete triggers stand down only while glowpos_purge_guard says so (the flush
+    after a transactional test); arm them for this test (its transaction rolls this back)."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE glowpos_purge_guard SET allowed = 0")
+
+
+def _refused_by_the_database(sql: str, params: list) -> None:
+    with pytest.raises(DatabaseError, match="immutable"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def test_the_database_refuses_to_change_or_delete_an_event_whoever_asks(clinic):
+    """Triggers (audit/0002, ADR 0004): raw SQL and querysets, which skip the model, are refused
+    by the database itself — on SQLite and on PostgreSQL alike."""
+    _armed_on_sqlite()
+    update_settings(by=clinic.owner, round_off_to_rupee=True)
+    event = only_event(clinic, "settings.change")
+    table = AuditEvent._meta.db_table
+
+    _refused_by_the_database(f"UPDATE {table} SET action = 'nothing.happened' WHERE id = %s", [event.id])
+    _refused_by_the_database(f"UPDATE {table} SET staff_id = NULL, at = %s WHERE id = %s",
+                             [timezone.now() - timedelta(days=400), event.id])
+    _refused_by_the_database(f"DELETE FROM {table} WHERE id = %s", [event.id])
+    _refused_by_the_database(f"DELETE FROM {table}", [])
+    with pytest.raises(DatabaseError, match="immutable"), transaction.atomic():
+        AuditEvent.objects.filter(id=event.id).update(data={})  # a queryset update skips Model.save()
+    with pytest.raises(DatabaseError, match="immutable"), transaction.atomic():
+        AuditEvent.objects.filter(id=event.id)._raw_delete(using="default")  # no Model.delete(), no signals
+
+    kept = AuditEvent.objects.get(id=event.id)
+    assert (kept.action, kept.staff_id, kept.at, kept.data) == (event.action, event.staff_id, event.at, event.data)
+
+
+def test_the_database_still_takes_new_events(clinic):
+    """Append-only, not frozen: inserting is what the log is for."""
+    _armed_on_sqlite()
+    update_settings(by=clinic.owner, round_off_to_rupee=True)
+    update_settings(by=clinic.owner, round_off_to_rupee=False)
+    assert AuditEvent.objects.filter(business=clinic.business, action="settings.change").count() == 2
 
 
 def test_the_log_reads_newest_first_per_object(clinic, package):

@@ -113,11 +113,15 @@ def commit(request, sha: str):
         data, filename = staging.staged(business=request.staff.business, sha256=sha)
         if digest(data) != sha:
             raise NotFound("That upload is damaged; upload the file again.")
+    except NotFound as exc:  # another business's upload, or none: not found, as in the preview
+        return render(request, "onboarding/import.html", _page(request, refusal=exc.detail), status=404)
+    try:
         branch_id = int(request.POST.get("branch") or 0) or None
         done = commit_import(by=request.staff, data=data, filename=filename, branch_id=branch_id)
     except (DomainError, ValueError) as exc:
         detail = exc.detail if isinstance(exc, DomainError) else "Pick a branch from the list."
-        return render(request, "onboarding/import.html", _page(request, refusal=detail), status=422)
+        status = 404 if isinstance(exc, NotFound) else 422  # a branch not hers (or not ours) is not found
+        return render(request, "onboarding/import.html", _page(request, refusal=detail), status=status)
     if done.batch is None:
         return render(request, "onboarding/import.html",
                       _page(request, refusal="Nothing new to import: every row is already in GlowPOS or has a "

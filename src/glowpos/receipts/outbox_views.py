@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from glowpos.errors import DomainError
+from glowpos.errors import DomainError, NotFound
 from glowpos.frontdesk.errors import problem
 from glowpos.frontdesk.views import staff_view
 from glowpos.onboarding.views import manager_view
@@ -48,6 +48,8 @@ def outbox(request):
 def retry(request, message_id: int):
     try:
         message = retry_message(message_id=message_id, by=request.staff)
+    except NotFound:
+        raise  # another business's message, or none: 404 (staff_view), as for every object
     except DomainError as exc:
         messages.warning(request, problem(exc).detail)
     else:
@@ -60,6 +62,8 @@ def retry(request, message_id: int):
 def revoke(request, document_id: int):
     try:
         revoke_receipt(document_id=document_id, reason=request.POST.get("reason", ""), by=request.staff)
+    except NotFound:
+        raise  # another business's receipt, or none: 404 (staff_view)
     except DomainError as exc:
         messages.warning(request, problem(exc).detail)
     else:

@@ -97,12 +97,12 @@ def revoke_receipt(*, document_id: int, reason: str, by: StaffMember) -> Revoked
     waiting to carry it are not sent."""
     require_role(by, *MANAGERS, action="revoke receipt links")
     reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed("reason: say why the link is revoked.", fields={"reason": "Required."})
     with transaction.atomic():
         document = Document.objects.filter(business=by.business, id=document_id).first()
-        if document is None:
+        if document is None:  # before judging the input: another business's receipt is simply not found
             raise NotFound("Receipt not found.")
+        if not reason:
+            raise ValidationFailed("reason: say why the link is revoked.", fields={"reason": "Required."})
         revoked, _ = RevokedReceipt.objects.get_or_create(
             document=document, defaults={"by": by, "at": timezone.now(), "reason": reason[:300]}
         )
