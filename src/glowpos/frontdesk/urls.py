@@ -1,4 +1,4 @@
-"""The counter screens: login, the day, search, client profile, bill, receipt."""
+"""The counter screens: login, the day, search, client profile, bill, receipt, a package's life."""
 from django.urls import path
 
 from glowpos.frontdesk import views
@@ -18,6 +18,9 @@ urlpatterns = [
     path("bills/<int:bill_id>/lines", views.add_line, name="add_line"),
     path("bills/<int:bill_id>/lines/<int:line_id>/remove", views.remove_line, name="remove_line"),
     path("bills/<int:bill_id>/close", views.close, name="close"),
+    path("bills/<int:bill_id>/void", views.void, name="void"),
     path("bills/<int:bill_id>/receipt", views.receipt, name="receipt"),
     path("bills/<int:bill_id>/receipt/send", views.send_receipt, name="send_receipt"),
+    path("packages/<int:package_id>/", views.package, name="package"),
+    path("packages/<int:package_id>/<slug:action>", views.package_action, name="package_action"),
 ]

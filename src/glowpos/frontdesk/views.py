@@ -7,6 +7,7 @@ htmx requests get the changed fragment; plain requests get a full page or a redi
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from functools import wraps
 from urllib.parse import urlencode
 
@@ -21,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from glowpos.billing import services as billing
 from glowpos.billing.models import BillStatus
+from glowpos.billing.services import closing_document as closing_document_of
 from glowpos.clients.phones import digits_of, looks_like_phone
 from glowpos.clients.selectors import find_clients
 from glowpos.clients.services import create_client
@@ -31,10 +33,12 @@ from glowpos.frontdesk.errors import problem
 from glowpos.frontdesk.forms import CREDIT, METHODS, parse_payments
 from glowpos.money import format_inr
 from glowpos.packages.selectors import credit_available
+from glowpos.packages import services as packages
+from glowpos.packages.models import ClientPackage
 from glowpos.packages.services import apply_package
 from glowpos.receipts.services import enqueue_receipt
 from glowpos.tenancy.errors import BadCredentials
-from glowpos.tenancy.services import authenticate_staff
+from glowpos.tenancy.services import COUNTER, authenticate_staff
 
 CHANNELS = {"sms": "SMS", "whatsapp": "WhatsApp", "email": "email"}
 
@@ -212,6 +216,7 @@ def _bill_context(request, bill_id: int) -> dict:
     # same key and gets the same document back instead of closing twice.
     context["idempotency_key"] = f"desk-{uuid.uuid4().hex}"
     context["methods"] = METHODS
+    context["can"] = {"void": request.staff.role in COUNTER, "needs_manager": not request.staff.is_manager}
     credit = credit_available(context["bill"].client, on=timezone.localdate())
     if credit:
         # Spent at face value; the bonus in it becomes a discount when the bill closes.
@@ -308,3 +313,151 @@ def send_receipt(request, bill_id: int):
         context["sent"] = {"ok": True, "text": f"Receipt queued for {CHANNELS[channel]} to {message.to}."}
     template = "frontdesk/_send.html" if request.htmx else "frontdesk/receipt.html"
     return render(request, template, context)
+
+
+# A package's life: its history, and the changes made to it ---------------------------------
+#
+# Freezing, extending, cancelling and transferring are a manager's (the services check the
+# role). A front desk gets the same forms with a manager's username and password to type: the
+# manager approving at this terminal is then the one who acts, and the history says so.
+
+def _acting(request):
+    """Who makes a manager's change: the signed-in manager, or the manager approving it here."""
+    staff = request.staff
+    if staff.is_manager:
+        return staff
+    approver = _approver(request)
+    if approver is None or staff.role not in COUNTER:
+        return staff  # the service refuses a front desk (or practitioner) acting alone
+    if approver.business_id != staff.business_id or not approver.is_manager:
+        raise ValidationFailed("Only a manager of this business can approve this.",
+                               fields={"approver_username": "Not a manager here."})
+    return approver
+
+
+def _package_context(request, package_id: int) -> dict:
+    context = screens.package_screen(staff=request.staff, package_id=package_id)
+    owner = context["client"].id
+    shared = {s.client_id for s in context["shares"]}
+    for action, exclude in (("transfer", {owner}), ("share", {owner} | shared)):
+        query = (request.POST.get(f"{action}_q") or request.GET.get(f"{action}_q") or "").strip()[:100]
+        found, hint = screens.recipients(staff=request.staff, query=query, exclude=exclude)
+        context[action] = {"q": query, "found": found, "hint": hint}
+    context["open"] = request.GET.get("open", "") if request.GET.get("open") in PACKAGE_ACTIONS else ""
+    for action in ("transfer", "share"):
+        if context[action]["q"]:
+            context["open"] = context["open"] or action
+    context["methods"] = METHODS
+    return context
+
+
+@require_GET
+@staff_view
+def package(request, package_id: int):
+    return render(request, "frontdesk/package.html", _package_context(request, package_id))
+
+
+def _days(raw) -> int:
+    text = (raw or "").strip()
+    if not text.isdigit() or not 1 <= int(text) <= 3650:
+        raise ValidationFailed("Days: a whole number of days from 1 to 3650.",
+                               fields={"days": "Whole days, 1 to 3650."})
+    return int(text)
+
+
+def _picked(raw, *, field: str, what: str) -> int:
+    try:
+        number = int(raw)
+    except (TypeError, ValueError):
+        number = 0
+    if number <= 0:
+        raise ValidationFailed(f"Pick {what} from the list (search by phone first).", fields={field: "Pick one."})
+    return number
+
+
+def _freeze(request, package_id: int):
+    package = packages.freeze_package(package_id=package_id, reason=request.POST.get("reason", ""),
+                                      by=_acting(request))
+    return f"{package.plan.name} is frozen: redeeming it is refused until it is unfrozen.", None
+
+
+def _unfreeze(request, package_id: int):
+    package = packages.unfreeze_package(package_id=package_id, reason=request.POST.get("reason", ""),
+                                        by=_acting(request))
+    return f"{package.plan.name} is active again, valid till {package.expires_on:%-d %b %Y}.", None
+
+
+def _extend(request, package_id: int):
+    days = _days(request.POST.get("days"))
+    current = (ClientPackage.objects.filter(business=request.staff.business, id=package_id)
+               .values_list("expires_on", flat=True).first())
+    if current is None:
+        raise NotFound("Package not found.")
+    until = current + timedelta(days=days)
+    today = timezone.localdate()
+    if until < today:
+        raise ValidationFailed(
+            f"Days: {days} day(s) after {current:%-d %b %Y} is still in the past; "
+            f"at least {(today - current).days} days are needed.", fields={"days": "Still in the past."})
+    package = packages.extend_package(package_id=package_id, expires_on=until,
+                                      reason=request.POST.get("reason", ""), by=_acting(request))
+    return f"{package.plan.name} now valid till {package.expires_on:%-d %b %Y}.", None
+
+
+def _cancel(request, package_id: int):
+    method = request.POST.get("method", "")
+    if method not in dict(METHODS):
+        raise ValidationFailed("Refund by: choose cash, card or UPI.", fields={"method": "Choose one."})
+    result = packages.cancel_package(package_id=package_id, reason=request.POST.get("reason", ""),
+                                     method=method, by=_acting(request))
+    documents = [f"credit note {result['credit_note'].number}"] if result["credit_note"] else []
+    documents.append(f"refund voucher {result['refund_voucher'].number}")
+    return (f"Cancelled. Refund {format_inr(result['refund'])} by {dict(METHODS)[method]} "
+            f"(fee kept {format_inr(result['fee'])}): {' and '.join(documents)}."), None
+
+
+def _transfer(request, package_id: int):
+    to = _picked(request.POST.get("to_client_id"), field="to_client_id", what="the client to transfer to")
+    new = packages.transfer_package(package_id=package_id, to_client_id=to, reason=request.POST.get("reason", ""),
+                                    by=_acting(request))
+    return f"Transferred to {new.client.name}: this is her package now.", new.id
+
+
+def _share(request, package_id: int):
+    member = _picked(request.POST.get("client_id"), field="client_id", what="the family member")
+    share = packages.share_package(package_id=package_id, client_id=member, by=request.staff)
+    return f"Shared with {share.client.name}: she can redeem it at her own visits.", None
+
+
+PACKAGE_ACTIONS = {"freeze": _freeze, "unfreeze": _unfreeze, "extend": _extend, "cancel": _cancel,
+                   "transfer": _transfer, "share": _share}
+
+
+@require_POST
+@staff_view
+def package_action(request, package_id: int, action: str):
+    change = PACKAGE_ACTIONS.get(action)
+    if change is None:
+        raise Http404
+    try:
+        done, show = change(request, package_id)
+    except DomainError as exc:  # the screen raises NotFound (→ 404) for another business's package
+        context = {**_package_context(request, package_id), "open": action}
+        return _refused(request, "frontdesk/package.html", context, exc)
+    messages.success(request, done)
+    return redirect("frontdesk:package", package_id=show or package_id)
+
+
+# Voiding (abandoning) an open bill: a manager's, or with a manager's approval ---------------
+
+@require_POST
+@staff_view
+def void(request, bill_id: int):
+    try:
+        bill = billing.void_bill(bill_id=bill_id, reason=request.POST.get("reason", ""), by=_acting(request))
+    except DomainError as exc:
+        return _refused(request, "frontdesk/bill.html", {**_bill_context(request, bill_id), "open": "void"}, exc)
+    messages.success(request, f"Bill #{bill.id} voided. Sessions held on it went back to their packages.")
+    if bill.closed_at and closing_document_of(bill) is not None:
+        return redirect("frontdesk:receipt", bill_id=bill.id)
+    return redirect("frontdesk:client", client_id=bill.client_id)

@@ -632,6 +632,14 @@ def refund_quote(package: ClientPackage, entitlements: list[Entitlement]) -> dic
             "refund": unused_gross - fee}
 
 
+def value_refund_quote(package: ClientPackage) -> dict[str, int]:
+    """A value package's cancellation: the paid money not yet spent, less the fee (no GST: it
+    was an advance). Same keys as refund_quote."""
+    left = package.price - package.credit_money_used
+    fee = round_half_up(left * package.business.cancellation_fee_bp, 10000)
+    return {"unused_taxable": left, "unused_gross": left, "fee": fee, "refund": left - fee}
+
+
 def cancel_package(*, package_id: int, reason: str, method: str, by: StaffMember,
                    at: datetime | None = None) -> dict:
     """Cancel with a refund of the unused part. A credit note (citing the sale invoice) reduces
@@ -719,9 +727,8 @@ def _cancel_value_package(package: ClientPackage, *, reason: str, method: str, b
     from glowpos.documents.models import DocumentKind
 
     on = timezone.localdate(at)
-    left = package.price - package.credit_money_used
-    fee = round_half_up(left * package.business.cancellation_fee_bp, 10000)
-    refund = left - fee
+    quote = value_refund_quote(package)
+    left, fee, refund = quote["unused_gross"], quote["fee"], quote["refund"]
     branch = _branch_of(package)
     totals = {"taxable": refund, "cgst": 0, "sgst": 0, "igst": 0, "round_off": 0, "total": refund}
     voucher = documents.issue(
