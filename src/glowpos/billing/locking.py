@@ -8,10 +8,17 @@ from glowpos.tenancy.models import Business, StaffMember
 from glowpos.tenancy.services import require_branch
 
 
-def lock_bill(*, business: Business, bill_id: int, by: StaffMember | None = None) -> Bill:
+def lock_bill(*, business: Business, bill_id: int, by: StaffMember | None = None,
+              related: bool = False) -> Bill:
     """The bill, locked; another business's bill — or, for staff tied to branches, another
-    branch's — is not found."""
-    bill = Bill.objects.select_for_update().filter(business=business, id=bill_id).first()
+    branch's — is not found. `related` loads its business, branch and client in the same
+    query (only the bill row is locked)."""
+    bills = Bill.objects.filter(business=business, id=bill_id)
+    if related:
+        bills = bills.select_related("business", "branch", "client").select_for_update(of=("self",))
+    else:
+        bills = bills.select_for_update()
+    bill = bills.first()
     if bill is None:
         raise NotFound("Bill not found.")
     if by is not None:

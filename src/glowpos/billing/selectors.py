@@ -17,9 +17,10 @@ def get_bill(*, business: Business, bill_id: int) -> Bill:
 
 
 def bill_data(bill: Bill) -> dict:
-    totals = bill_totals(bill)
+    loaded = list(bill.lines.select_related("redemption__entitlement").order_by("id"))
+    totals = bill_totals(bill, loaded)
     lines = []
-    for line in bill.lines.select_related("redemption__entitlement").order_by("id"):
+    for line in loaded:
         row = {
             "id": line.id, "type": line.type, "description": line.description,
             "quantity": line.quantity, "unit_price": line.unit_price, "discount": line.discount,

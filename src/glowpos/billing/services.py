@@ -26,7 +26,7 @@ from glowpos.billing.errors import (
 )
 from glowpos.billing.locking import lock_bill, lock_open_bill
 from glowpos.billing.models import Bill, BillLine, BillStatus, LineCredit, LineType, Payment, PaymentMethod
-from glowpos.catalog.selectors import Rate, get_plan, get_product, get_service, plan_rate_on, rate_on
+from glowpos.catalog.selectors import Rate, get_plan, get_product, get_service, plan_rate_on, rate_on, rates_on
 from glowpos.clients.selectors import get_client
 from glowpos.clients.states import STATES
 from glowpos.documents.models import Document, DocumentKind
@@ -293,8 +293,10 @@ class Totals:
                 "round_off": self.round_off, "total": self.total}
 
 
-def bill_totals(bill: Bill) -> Totals:
-    lines = list(bill.lines.all())
+def bill_totals(bill: Bill, lines: list[BillLine] | None = None) -> Totals:
+    """The bill's totals from its lines (pass them when already loaded)."""
+    if lines is None:
+        lines = list(bill.lines.all())
     taxable = sum(l.taxable for l in lines)
     cgst, sgst, igst = (sum(getattr(l, f) for l in lines) for f in ("cgst", "sgst", "igst"))
     gross = taxable + cgst + sgst + igst
@@ -351,6 +353,14 @@ def _fingerprint(bill_id: int, payments: list[tuple[str, int]]) -> str:
     return hashlib.sha256(body.encode()).hexdigest()
 
 
+def _refuse_used_key(business, key: str) -> None:
+    if Bill.objects.filter(business=business, idempotency_key=key).exists():
+        raise IdempotencyConflict(
+            "Idempotency-Key: this key was already used for a different close request.",
+            fields={"Idempotency-Key": "Reused with a different request."},
+        )
+
+
 def closing_document(bill: Bill) -> Document:
     return bill.documents.exclude(kind=DocumentKind.CREDIT_NOTE).order_by("id").first()
 
@@ -364,20 +374,17 @@ def close_bill(*, bill_id: int, payments: list[dict], idempotency_key: str | Non
     at = at or timezone.now()
     try:
         with transaction.atomic():
-            bill = lock_bill(business=by.business, bill_id=bill_id, by=by)
-            prior = Bill.objects.filter(business=by.business, idempotency_key=key).first()
-            if prior is not None:
-                if prior.id == bill.id and prior.close_fingerprint == fingerprint:
-                    return Closed(bill, closing_document(bill))  # a retry: the same document
-                raise IdempotencyConflict(
-                    "Idempotency-Key: this key was already used for a different close request.",
-                    fields={"Idempotency-Key": "Reused with a different request."},
-                )
+            bill = lock_bill(business=by.business, bill_id=bill_id, by=by, related=True)
             if bill.status != BillStatus.OPEN:
+                if bill.idempotency_key == key and bill.close_fingerprint == fingerprint:
+                    return Closed(bill, closing_document(bill))  # a retry: the same document
+                _refuse_used_key(by.business, key)
                 raise BillNotOpen(f"Bill {bill.id} is already {bill.status}.")
+            # An open bill's key is checked by the UNIQUE constraint when the close is written:
+            # a key already used on another bill rolls this close back (below).
             return _close(bill, parsed, key=key, fingerprint=fingerprint, by=by, at=at)
     except IntegrityError:
-        # Another bill took this key between our check and our write.
+        # The key is another bill's (the UNIQUE constraint refused this close's write).
         if Bill.objects.filter(business=by.business, idempotency_key=key).exclude(id=bill_id).exists():
             raise IdempotencyConflict(
                 "Idempotency-Key: this key was already used for a different close request.",
@@ -386,22 +393,31 @@ def close_bill(*, bill_id: int, payments: list[dict], idempotency_key: str | Non
         raise
 
 
-def _line_rate(line: BillLine, on):
+def _line_rate(line: BillLine, on, rates: dict[str, Rate] | None = None):
     if line.type == LineType.PACKAGE_SALE:
         return plan_rate_on(plan=line.plan, on=on)
+    if rates is not None and line.code in rates:
+        return rates[line.code]
     return rate_on(business=line.bill.business, code=line.code, on=on)
 
 
-def _reprice(bill: Bill, on) -> None:
-    """Tax follows the supply date: lines are repriced at the rate in force when the bill closes."""
-    for line in bill.lines.exclude(type=LineType.REDEMPTION).select_related("plan", "bill__business"):
-        if _is_value_sale(line):
-            continue
-        rate = _line_rate(line, on)
-        BillLine.objects.filter(id=line.id).update(
-            rate_bp=rate.rate_bp, exempt=rate.exempt, code=rate.code,
-            **_tax(line.amount, rate, inter_state=_inter_state(bill, line.type)),
-        )
+def _reprice(bill: Bill, lines: list[BillLine], on) -> None:
+    """Tax follows the supply date: lines are repriced at the rate in force when the bill closes.
+    The loaded lines are updated in place; only a line whose tax changed is written."""
+    charged = [l for l in lines if l.type != LineType.REDEMPTION and not _is_value_sale(l)]
+    rates = rates_on(business_id=bill.business_id, on=on,
+                     codes={l.code for l in charged if l.type != LineType.PACKAGE_SALE})
+    changed = []
+    for line in charged:
+        rate = _line_rate(line, on, rates)
+        fields = {"rate_bp": rate.rate_bp, "exempt": rate.exempt, "code": rate.code,
+                  **_tax(line.amount, rate, inter_state=_inter_state(bill, line.type))}
+        if any(getattr(line, f) != v for f, v in fields.items()):
+            for f, v in fields.items():
+                setattr(line, f, v)
+            changed.append(line)
+    if changed:
+        BillLine.objects.bulk_update(changed, ["rate_bp", "exempt", "code", "taxable", "cgst", "sgst", "igst"])
 
 
 def _is_value_sale(line: BillLine) -> bool:
@@ -446,11 +462,13 @@ def _check_recipient(client, *, kind: str, total: int) -> None:
 def _close(bill: Bill, payments: list[tuple[str, int]], *, key: str, fingerprint: str,
            by: StaffMember, at: datetime) -> Closed:
     on = timezone.localdate(at)
-    entitlements = packages.lock_entitlements_of(bill)
-    if not bill.lines.exists():
+    lines = list(bill.lines.select_related("plan").order_by("id"))
+    if not lines:
         raise EmptyBill("The bill has no lines; add a service, a product, a package or a redemption.")
-    _reprice(bill, on)
-    totals = bill_totals(bill)
+    redeems = any(l.type == LineType.REDEMPTION for l in lines)
+    entitlements = packages.lock_entitlements_of(bill) if redeems else {}
+    _reprice(bill, lines, on)
+    totals = bill_totals(bill, lines)
     paid = sum(amount for _, amount, _ in payments)
     if paid != totals.total:
         raise PaymentMismatch(
@@ -464,7 +482,8 @@ def _close(bill: Bill, payments: list[tuple[str, int]], *, key: str, fingerprint
         # The bonus in spent credit (face value above the money it stands for) is a discount on
         # what it buys: GST is due on the consideration actually paid.
         _apply_discount(bill, sum(face - money for _, face, money in spends))
-        totals = bill_totals(bill)
+        lines = list(bill.lines.select_related("plan").order_by("id"))
+        totals = bill_totals(bill, lines)
         tenders += [{"method": PaymentMethod.CREDIT, "amount": money, "face": face, "package": pkg.plan.code,
                      "package_id": pkg.id} for pkg, face, money in spends]
         if sum(t["amount"] for t in tenders) != totals.total:
@@ -473,32 +492,52 @@ def _close(bill: Bill, payments: list[tuple[str, int]], *, key: str, fingerprint
                 fields={"payments": "Must add up to the amount due."}, amount_due=totals.total,
             )
     payments = [(t["method"], t["amount"]) for t in tenders]
-    kind = _document_kind(list(bill.lines.select_related("plan")))
+    kind = _document_kind(lines)
     _check_recipient(bill.client, kind=kind, total=totals.total)
-    sale_numbers = {
-        e.package_id: e.package.sale_document.number
-        for e in entitlements.values() if e.package.sale_document_id
-    }
-    posted = packages.post_pending(bill=bill, entitlements=entitlements, by=by, at=at, sale_number=sale_numbers)
-    sold = packages.create_sold_packages(bill=bill, by=by, at=at)
+    posted = []
+    if redeems:
+        sale_numbers = {
+            e.package_id: e.package.sale_document.number
+            for e in entitlements.values() if e.package.sale_document_id
+        }
+        posted = packages.post_pending(bill=bill, entitlements=entitlements, by=by, at=at,
+                                       sale_number=sale_numbers)
+    sells = any(l.type == LineType.PACKAGE_SALE for l in lines)
+    sold = packages.create_sold_packages(bill=bill, by=by, at=at) if sells else []
     Payment.objects.bulk_create(Payment(bill=bill, method=m, amount=a, received_at=at) for m, a in payments)
-    lines = list(bill.lines.select_related("redemption__entitlement__package__plan").order_by("id"))
+    redeemed = _redeemed_by_line(posted, entitlements, lines)
     document = documents.issue(
         branch=bill.branch, kind=kind, at=at, on=on, by=by, bill=bill, client=bill.client,
         totals=totals.as_dict(),
-        snapshot=_snapshot(bill, lines, totals, tenders, kind),
+        snapshot=_snapshot(bill, lines, totals, tenders, kind, redeemed),
     )
     if sold:
         from glowpos.packages.models import ClientPackage
         ClientPackage.objects.filter(id__in=[p.id for p in sold]).update(sale_document=document)
     _post_ledger(bill, lines, totals, payments, posted, document, by, on)
-    Bill.objects.filter(id=bill.id).update(
-        status=BillStatus.CLOSED, closed_at=at, closed_by=by, idempotency_key=key,
-        close_fingerprint=fingerprint,
-    )
-    bill.refresh_from_db()
+    closed = {"status": BillStatus.CLOSED, "closed_at": at, "closed_by": by, "idempotency_key": key,
+              "close_fingerprint": fingerprint}
+    Bill.objects.filter(id=bill.id).update(**closed)
+    for field, value in closed.items():
+        setattr(bill, field, value)
     enqueue_receipt(document=document)
     return Closed(bill, document)
+
+
+def _redeemed_by_line(posted: list[Redemption], entitlements: dict, lines: list[BillLine]) -> dict[int, dict]:
+    """What each redemption line's snapshot says of its package: the session this visit took.
+    The loaded lines take the captions posting wrote ("session 4 of 6, 2 remaining")."""
+    captions = {r.line_id: r.line.description for r in posted}
+    for line in lines:
+        line.description = captions.get(line.id, line.description)
+    redeemed = {}
+    for r in posted:
+        ent = entitlements[r.entitlement_id]
+        redeemed[r.line_id] = {
+            "id": ent.package_id, "code": ent.package.plan.code, "session": r.session_number,
+            "total": ent.total_units, "remaining_after": ent.total_units - r.session_number,
+        }
+    return redeemed
 
 
 _REVENUE_ACCOUNT = {
@@ -519,17 +558,19 @@ def _post_ledger(bill, lines, totals: Totals, payments, posted, document, by, on
     sale += [(_revenue_account(l), -l.taxable) for l in lines if l.type in _REVENUE_ACCOUNT]
     sale += [(chart.OUTPUT_CGST, -totals.cgst), (chart.OUTPUT_SGST, -totals.sgst),
              (chart.OUTPUT_IGST, -totals.igst), (chart.ROUND_OFF, -totals.round_off)]
+    recognised = sum(r.value for r in posted)
+    redemption = [(chart.DEFERRED_REVENUE, recognised), (chart.SERVICE_REVENUE, -recognised)]
+    accounts = ledger.accounts_by_code(bill.business, {code for code, _ in sale + redemption})
     ledger.post(business=bill.business, branch=bill.branch, on=on, kind=EntryKind.SALE,
                 memo=f"{document.get_kind_display()} {document.number}", lines=sale, by=by,
-                document=document)
-    recognised = sum(r.value for r in posted)
+                document=document, accounts=accounts)
     ledger.post(business=bill.business, branch=bill.branch, on=on, kind=EntryKind.REDEMPTION,
-                memo=f"Sessions redeemed on {document.number}",
-                lines=[(chart.DEFERRED_REVENUE, recognised), (chart.SERVICE_REVENUE, -recognised)],
-                by=by, document=document)
+                memo=f"Sessions redeemed on {document.number}", lines=redemption,
+                by=by, document=document, accounts=accounts)
 
 
-def _snapshot(bill: Bill, lines: list[BillLine], totals: Totals, payments, kind: str) -> dict:
+def _snapshot(bill: Bill, lines: list[BillLine], totals: Totals, payments, kind: str,
+              redeemed: dict[int, dict]) -> dict:
     branch, business, client = bill.branch, bill.business, bill.client
     snap_lines = []
     for l in lines:
@@ -540,13 +581,8 @@ def _snapshot(bill: Bill, lines: list[BillLine], totals: Totals, payments, kind:
             "exempt": l.exempt, "taxable": l.taxable, "cgst": l.cgst, "sgst": l.sgst,
             "igst": l.igst, "amount": l.amount,
         }
-        redemption = getattr(l, "redemption", None)
-        if redemption is not None:
-            ent = redemption.entitlement
-            row["package"] = {
-                "id": ent.package_id, "code": ent.package.plan.code, "session": redemption.session_number,
-                "total": ent.total_units, "remaining_after": ent.total_units - redemption.session_number,
-            }
+        if l.id in redeemed:
+            row["package"] = redeemed[l.id]
         snap_lines.append(row)
     return {
         "title": dict(DocumentKind.choices)[kind],

@@ -31,10 +31,20 @@ def rate_on(*, business: Business, code: str, on: date) -> Rate:
     return Rate(code=code, rate_bp=row.rate_bp, exempt=row.exempt)
 
 
+def rates_on(*, business_id: int, codes: set[str], on: date) -> dict[str, Rate]:
+    """The rates in force on the supply date for several codes, in one query (a code with no
+    rate is left out: `rate_on` reports it)."""
+    rates: dict[str, Rate] = {}
+    rows = TaxRate.objects.filter(business_id=business_id, code__in=codes, effective_from__lte=on)
+    for row in rows.order_by("code", "-effective_from"):
+        rates.setdefault(row.code, Rate(code=row.code, rate_bp=row.rate_bp, exempt=row.exempt))
+    return rates
+
+
 def plan_rate_on(*, plan: PackagePlan, on: date) -> Rate:
     """A package is a mixed supply: taxed at its highest item rate unless the owner overrides."""
     items = list(plan.items.select_related("service"))
-    rates = [rate_on(business=plan.business, code=i.service.sac, on=on) for i in items]
+    rates = [rate_on(business=plan.business_id, code=i.service.sac, on=on) for i in items]
     top = max(rates, key=lambda r: r.rate_bp)
     if plan.tax_rate_override_bp is not None:
         return Rate(code=top.code, rate_bp=plan.tax_rate_override_bp, exempt=False)

@@ -17,11 +17,13 @@ def take_number(*, branch: Branch, kind: str, on: date) -> tuple[DocumentSeries,
     it commits, so numbers are consecutive, and a rollback gives the number back unused.
     """
     fy = financial_year(on).label
-    DocumentSeries.objects.get_or_create(
-        business=branch.business, branch=branch, kind=kind, fy=fy,
-        defaults={"prefix": default_prefix(branch.code, kind)},
-    )
-    series = DocumentSeries.objects.select_for_update().get(branch=branch, kind=kind, fy=fy)
+    series = DocumentSeries.objects.select_for_update().filter(branch=branch, kind=kind, fy=fy).first()
+    if series is None:  # the series' first document this financial year
+        DocumentSeries.objects.get_or_create(
+            business_id=branch.business_id, branch=branch, kind=kind, fy=fy,
+            defaults={"prefix": default_prefix(branch.code, kind)},
+        )
+        series = DocumentSeries.objects.select_for_update().get(branch=branch, kind=kind, fy=fy)
     seq = series.last_number + 1
     number = format_number(series.prefix, fy, seq)
     DocumentSeries.objects.filter(id=series.id).update(last_number=seq)
@@ -33,7 +35,7 @@ def issue(*, branch: Branch, kind: str, at: datetime, on: date, by: StaffMember,
     series, seq, number = take_number(branch=branch, kind=kind, on=on)
     snapshot = {**snapshot, "number": number, "kind": kind, "date": on.isoformat()}
     return Document.objects.create(
-        business=branch.business, branch=branch, series=series, kind=kind, seq=seq, number=number,
+        business_id=branch.business_id, branch=branch, series=series, kind=kind, seq=seq, number=number,
         date=on, issued_at=at, bill=bill, client=client, original=original,
         taxable=totals["taxable"], cgst=totals["cgst"], sgst=totals["sgst"], igst=totals["igst"],
         round_off=totals["round_off"], total=totals["total"], snapshot=snapshot,

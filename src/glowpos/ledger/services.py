@@ -21,6 +21,10 @@ def ensure_chart(business: Business) -> None:
         Account.objects.get_or_create(business=business, code=code, defaults={"name": name, "type": type_})
 
 
+def accounts_by_code(business: Business, codes: Iterable[str]) -> dict[str, Account]:
+    return {a.code: a for a in Account.objects.filter(business=business, code__in=list(codes))}
+
+
 def post(
     *,
     business: Business,
@@ -33,10 +37,12 @@ def post(
     document=None,
     reverses: JournalEntry | None = None,
     package=None,
+    accounts: dict[str, Account] | None = None,
 ) -> JournalEntry | None:
     """Post (account code, signed paise) lines as one entry; lines on one account are netted.
 
     Returns None when every line nets to zero (nothing to post, e.g. a ₹0 service).
+    `accounts` (code → Account) saves the lookup when the caller posts several entries.
     """
     net: dict[str, int] = defaultdict(int)
     for code, amount in lines:
@@ -46,11 +52,13 @@ def post(
         raise UnbalancedEntry(f"{memo}: debits and credits differ by {sum(net.values())} paise")
     if not net:
         return None
-    accounts = {a.code: a for a in Account.objects.filter(business=business, code__in=net)}
+    if accounts is None:
+        accounts = accounts_by_code(business, net)
     missing = set(net) - set(accounts)
     if missing:
         raise UnbalancedEntry(f"unknown accounts {sorted(missing)}")
-    with transaction.atomic():
+    # One entry is all-or-nothing; inside a business action's transaction it needs no savepoint.
+    with transaction.atomic(savepoint=False):
         entry = JournalEntry.objects.create(
             business=business, branch=branch, date=on, kind=kind, memo=memo[:300],
             document=document, reverses=reverses, created_by=by, package=package,

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Case, IntegerField, Value, When
+from django.db.models import Case, IntegerField, Prefetch, Value, When
 from django.utils import timezone
 
 from glowpos.clients.models import Client
-from glowpos.packages.models import ClientPackage, PackageStatus
+from glowpos.packages.models import ClientPackage, Entitlement, PackageStatus
 
 
 def effective_status(package: ClientPackage, *, on: date) -> str:
@@ -22,8 +22,9 @@ def client_packages(*, client: Client) -> list[ClientPackage]:
     order = Case(When(status=PackageStatus.ACTIVE, then=Value(0)), default=Value(1),
                  output_field=IntegerField())
     return list(
-        ClientPackage.objects.filter(business=client.business, client=client)
-        .select_related("plan").prefetch_related("entitlements__service")
+        ClientPackage.objects.filter(business_id=client.business_id, client=client)
+        .select_related("plan")
+        .prefetch_related(Prefetch("entitlements", queryset=Entitlement.objects.select_related("service")))
         .order_by(order, "-purchased_on", "-id")
     )
 

@@ -122,7 +122,7 @@ def apply_package(*, bill_id: int, package_id: int, service_id: int, by: StaffMe
         _check_interval(bill, entitlement, on=on, by=by, approver=approver, reason=override_reason, at=at)
         # The CHECK constraint used + held <= total backs this up in the database.
         Entitlement.objects.filter(id=entitlement.id).update(held_units=F("held_units") + 1)
-        entitlement.refresh_from_db()
+        entitlement.held_units += 1  # the row is ours until commit: memory and database agree
         session = entitlement.used_units + entitlement.held_units
         line = BillLine.objects.create(
             bill=bill,
@@ -201,7 +201,8 @@ def lock_entitlements_of(bill: Bill) -> dict[int, Entitlement]:
     return {
         e.id: e
         for e in Entitlement.objects.select_for_update(of=("self",))
-        .filter(id__in=list(ids)).select_related("package__plan", "service").order_by("id")
+        .filter(id__in=list(ids)).select_related("package__plan", "package__sale_document", "service")
+        .order_by("id")
     }
 
 
