@@ -159,6 +159,13 @@ def bench_checkout(bills: int) -> None:
                 cur.execute("INSERT INTO ledger_posting (entry_id, account_id, date, amount) VALUES (%s,%s,%s,%s)",
                             [entry, account, today, amount])
             cur.execute("UPDATE billing_bill SET status = 'closed', closed_at = %s WHERE id = %s", [now, floor_bills[i]])
+            cur.execute(
+                "INSERT INTO receipts_outboxmessage (business_id, document_id, channel, \"to\", status, attempts,"
+                " created_at, dedupe_key, requested, next_attempt_at, claimed_by, provider_id, last_error, body)"
+                " VALUES (%s, (SELECT MAX(id) FROM documents_document), 'sms', %s, 'pending', 0, %s, %s, %s, %s,"
+                " '', '', '', '')",
+                [c.business.id, priya.phone, now, f"raw:{floor_bills[i]}:{time.time_ns()}", False, now],
+            )
 
     ours, floor = _timed(product, bills), _timed(raw, bills)
     print(f"close_bill, one service line paid by UPI ({connection.vendor})")
