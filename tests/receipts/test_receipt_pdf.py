@@ -30,3 +30,16 @@ def test_unknown_receipt_token_is_404_for_page_and_pdf(db):
     anonymous = HttpClient()
     assert anonymous.get("/r/not-a-real-token-but-long-enough").status_code == 404
     assert anonymous.get("/r/not-a-real-token-but-long-enough.pdf").status_code == 404
+
+
+def test_what_is_left_shows_live_packages_and_the_one_this_visit_used_up(clinic):
+    who = factories.client(clinic)
+    old, new = factories.sold_package(clinic, who), factories.sold_package(clinic, who)
+    factories.redeem_until(clinic, old, remaining=1)
+    last = factories.redeem(clinic, old).document  # her sixth and last session of the first package
+    shown = {p["id"]: p for p in last.snapshot["packages"]}
+    assert set(shown) == {old.id, new.id}
+    assert shown[old.id]["status"] == "exhausted" and shown[old.id]["items"][0]["remaining"] == 0
+    later = factories.redeem(clinic, new).document  # the used-up package is no longer news
+    assert [p["id"] for p in later.snapshot["packages"]] == [new.id]
+    assert "5 of 6 remaining" in HttpClient().get(f"/r/{later.receipt_token}").content.decode()

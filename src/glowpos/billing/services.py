@@ -606,7 +606,7 @@ def _snapshot(bill: Bill, lines: list[BillLine], totals: Totals, payments, kind:
         "totals": totals.as_dict(),
         "amount_in_words": amount_in_words(totals.total),
         "payments": payments,
-        "packages": packages_summary(client=client),
+        "packages": packages_summary(client=client, touched=frozenset(p["id"] for p in redeemed.values())),
     }
 
 

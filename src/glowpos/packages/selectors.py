@@ -51,12 +51,15 @@ def package_data(package: ClientPackage, *, on: date | None = None) -> dict:
     }
 
 
-def packages_summary(*, client: Client) -> list[dict]:
-    """Every package still worth showing on a receipt: what is left and until when."""
+def packages_summary(*, client: Client, touched: frozenset[int] = frozenset()) -> list[dict]:
+    """Every package still worth showing on a receipt: what is left and until when. A used-up,
+    expired, cancelled or transferred package is shown only if this document `touched` it (her
+    last session: "0 remaining")."""
     on = timezone.localdate()
+    shown = (PackageStatus.ACTIVE, PackageStatus.FROZEN)
     return [
         package_data(p, on=on) for p in client_packages(client=client)
-        if p.status not in (PackageStatus.CANCELLED, PackageStatus.TRANSFERRED)
+        if p.id in touched or effective_status(p, on=on) in shown
     ]
 
 
