@@ -1,15 +1,15 @@
-"""Checks over the books that several tests make: every entry balances, and deferred revenue
-is exactly the value of the sessions still owed."""
+"""Checks over the books that several tests make: every entry balances, deferred revenue is
+exactly the value of the sessions still owed, and client credit the unspent money of value packages."""
 from __future__ import annotations
 
 from django.db.models import Sum
 from django.utils import timezone
 
-from glowpos.ledger.chart import DEFERRED_REVENUE
+from glowpos.ledger.chart import CLIENT_CREDIT, DEFERRED_REVENUE
 from glowpos.ledger.models import JournalEntry
 from glowpos.ledger.selectors import balance, trial_balance
 from glowpos.money import unit_value
-from glowpos.packages.models import Entitlement, PackageStatus, RedemptionStatus
+from glowpos.packages.models import ClientPackage, Entitlement, PackageStatus, RedemptionStatus
 from glowpos.reports.selectors import deferred_revenue
 
 
@@ -31,6 +31,14 @@ def owed(business) -> int:
     return total
 
 
+def credit_owed(business) -> int:
+    """What the clinic still holds for clients in value packages: the money not yet spent of
+    every value package still live (an expired one's went to breakage, a cancelled one's back)."""
+    live = [PackageStatus.ACTIVE, PackageStatus.FROZEN, PackageStatus.EXHAUSTED]
+    return sum(p.price - p.credit_money_used
+               for p in ClientPackage.objects.filter(business=business, plan__kind="value", status__in=live))
+
+
 def assert_books_balance(business) -> dict[str, int]:
     """Every entry sums to zero, so does the trial balance, and the deferred revenue report's
     closing is the ledger's balance and the value of the sessions owed. Returns the report."""
@@ -45,4 +53,5 @@ def assert_books_balance(business) -> dict[str, int]:
         - report["refunded"] == report["closing"]
     assert report["closing"] == -balance(business=business, account=DEFERRED_REVENUE, as_of=today)
     assert report["closing"] == owed(business)
+    assert -balance(business=business, account=CLIENT_CREDIT, as_of=today) == credit_owed(business)
     return report

@@ -8,6 +8,7 @@ fails a test with them. Each check is one rule of PRODUCT.md / ARCHITECTURE.md:
   the counters (posted = used − imported, pending = held); value credit within what was bought;
 - every journal entry balances, and so does the trial balance;
 - the deferred-revenue roll-forward ties to the ledger and to the value of the sessions owed;
+  client credit in the ledger is the unspent money of the live value packages;
 - every document series is consecutive: numbers 1..last, no gap, no reuse;
 - a bill is whole: closed ⇔ exactly one closing document whose total its payments match, with
   its journal entries; an open bill has no document, payment, entry or posted redemption;
@@ -20,12 +21,12 @@ from django.utils import timezone
 
 from glowpos.billing.models import Bill, BillStatus, Payment
 from glowpos.documents.models import Document, DocumentKind, DocumentSeries
-from glowpos.ledger.chart import DEFERRED_REVENUE
+from glowpos.ledger.chart import CLIENT_CREDIT, DEFERRED_REVENUE
 from glowpos.ledger.models import JournalEntry
 from glowpos.ledger.selectors import balance, trial_balance
 from glowpos.packages.models import ClientPackage, Entitlement, Redemption, RedemptionStatus
 from glowpos.reports.selectors import deferred_revenue
-from tests.books import owed
+from tests.books import credit_owed, owed
 
 
 def violations(business) -> list[str]:
@@ -86,6 +87,9 @@ def _ledger(business) -> list[str]:
     else:
         if due != ledger:
             out.append(f"value of the sessions owed {due} != ledger deferred revenue {ledger}")
+    credit = -balance(business=business, account=CLIENT_CREDIT, as_of=today)
+    if credit != credit_owed(business):
+        out.append(f"unspent value-package money {credit_owed(business)} != ledger client credit {credit}")
     return out
 
 

@@ -636,6 +636,7 @@ def void_bill(*, bill_id: int, reason: str, by: StaffMember, at: datetime | None
             packages.lock_entitlements_voided_with(bill)
             packages.cancel_unredeemed_sale(bill=bill, by=by, at=at, why=reason)
             packages.reverse_posted(bill=bill, by=by, at=at, why=reason)
+            packages.restore_credit(bill=bill, document=original, by=by, at=at, why=reason)
             credit_note = None
             if original.total or original.taxable:
                 credit_note = documents.issue(

@@ -329,6 +329,29 @@ def reverse_posted(*, bill: Bill, by: StaffMember, at: datetime, why: str) -> No
         )
 
 
+def restore_credit(*, bill: Bill, document, by: StaffMember, at: datetime, why: str) -> None:
+    """A voided bill's value-package credit goes back to the package it was spent from (the
+    void's reversing entry puts the money back in Client credit). Credit from a package that
+    has since expired or been cancelled cannot come back: its money already left the books."""
+    spends = [p for p in document.snapshot.get("payments", []) if p.get("method") == "credit"]
+    for spend in sorted(spends, key=lambda p: p["package_id"]):
+        package = (ClientPackage.objects.select_for_update(of=("self",)).select_related("plan")
+                   .get(business=bill.business, id=spend["package_id"]))
+        if package.status not in (PackageStatus.ACTIVE, PackageStatus.FROZEN, PackageStatus.EXHAUSTED):
+            raise PackageNotActive(
+                f"This bill was paid with credit from {package.plan.name}, which is "
+                f"{package.get_status_display().lower()}; refund it by credit note instead of voiding.",
+                package_id=package.id,
+            )
+        package.credit_used -= spend["face"]
+        package.credit_money_used -= spend["amount"]
+        if package.status == PackageStatus.EXHAUSTED:
+            package.status = PackageStatus.ACTIVE
+        package.save(update_fields=["credit_used", "credit_money_used", "status"])
+        PackageEvent.objects.create(package=package, kind="credit_restored", at=at, by=by, reason=why,
+                                    data={"bill": bill.id, "face": spend["face"], "money": spend["amount"]})
+
+
 def create_sold_packages(*, bill: Bill, by: StaffMember, at: datetime) -> list[ClientPackage]:
     """Each package-sale line becomes the client's package, its taxable value allocated over
     items by relative standalone price, then (at redemption) over each item's units."""
@@ -412,15 +435,23 @@ def lock_entitlements_voided_with(bill: Bill) -> None:
 
 def cancel_unredeemed_sale(*, bill: Bill, by: StaffMember, at: datetime, why: str) -> None:
     """A voided package sale: the package is cancelled, provided nothing was redeemed from it."""
-    for package in ClientPackage.objects.select_for_update().filter(sale_bill=bill):
+    for package in ClientPackage.objects.select_for_update().select_related("plan").filter(sale_bill=bill):
         touched = Redemption.objects.filter(
             entitlement__package=package,
             status__in=[RedemptionStatus.PENDING, RedemptionStatus.POSTED],
-        ).exists()
+        ).exists() or package.credit_used > 0
         if touched:
             raise PackageNotActive(
-                f"{package.plan.name} sold on this bill has sessions redeemed or held; "
+                f"{package.plan.name} sold on this bill has sessions redeemed or held (or credit spent); "
                 "cancel it with a refund instead of voiding the sale.",
+                package_id=package.id,
+            )
+        # Its deferred value has already left the books (breakage, a refund) or moved into the
+        # next period: reversing the whole sale as well would take it out a second time.
+        if package.status in (PackageStatus.EXPIRED, PackageStatus.CANCELLED, PackageStatus.RENEWED):
+            raise PackageNotActive(
+                f"{package.plan.name} sold on this bill is {package.get_status_display().lower()}; "
+                "its sale cannot be voided now.",
                 package_id=package.id,
             )
         ClientPackage.objects.filter(id=package.id).update(status=PackageStatus.CANCELLED)
@@ -783,9 +814,12 @@ def transfer_package(*, package_id: int, to_client_id: int, reason: str, by: Sta
         entitlements = _lock_entitlements(package)
         _no_holds(package, "transfer it")
         left = {e.id: outstanding_value(e) for e in entitlements}
+        # What she takes over was paid for at the unused units' share of the price (tax included):
+        # a refund of the new package is measured against that, not the whole original price.
+        paid = refund_quote(package, entitlements)["unused_gross"]
         new = ClientPackage.objects.create(
             business=package.business, client=recipient, plan=package.plan, purchased_on=package.purchased_on,
-            expires_on=package.expires_on, price=package.price, taxable=sum(left.values()),
+            expires_on=package.expires_on, price=paid, taxable=sum(left.values()),
             tax_rate_bp=package.tax_rate_bp, sale_bill=package.sale_bill, sale_document=package.sale_document,
         )
         for e in entitlements:
