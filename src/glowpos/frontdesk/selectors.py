@@ -33,6 +33,8 @@ from glowpos.packages.selectors import (
 from glowpos.tenancy.models import StaffMember
 
 EXPIRY_WARNING_DAYS = 30
+MEMBERSHIP_WARNING_DAYS = 7
+METHOD_NAMES = {"cash": "cash", "card": "card", "upi": "UPI"}
 
 
 @dataclass
@@ -71,7 +73,8 @@ class PackageCard:
 
     @property
     def expiry_warning(self) -> bool:
-        return self.days_left <= EXPIRY_WARNING_DAYS
+        # A membership's period is about a month long: only its last week is worth a warning.
+        return self.days_left <= (MEMBERSHIP_WARNING_DAYS if self.is_membership else EXPIRY_WARNING_DAYS)
 
     @property
     def flagged(self) -> bool:
@@ -245,8 +248,10 @@ def _event_text(event, *, docs: dict[int, str], names: dict[int, str], services:
         return "Frozen: the expiry clock is paused and redemption refused"
     if kind == "unfrozen":
         old, new = d.get("expires_on", [None, None])
+        if not d.get("frozen_days"):
+            return "Unfrozen the same day; expiry unchanged"
         moved = f"; expiry moved {_day(old)} → {_day(new)}" if old and new else ""
-        return f"Unfrozen after {d.get('frozen_days', 0)} day(s){moved}"
+        return f"Unfrozen after {d['frozen_days']} day(s){moved}"
     if kind == "extended":
         old, new = d.get("expires_on", [None, None])
         return f"Expiry extended {_day(old)} → {_day(new)}" if old and new else "Expiry extended"
@@ -255,7 +260,7 @@ def _event_text(event, *, docs: dict[int, str], names: dict[int, str], services:
             return "Cancelled (its sale was voided)"
         docs_text = ", ".join(f"{label} {d[k]}" for k, label in (("credit_note", "credit note"),
                                                                  ("refund_voucher", "refund voucher")) if d.get(k))
-        method = f" by {d['method']}" if d.get("method") else ""
+        method = f" by {METHOD_NAMES.get(d['method'], d['method'])}" if d.get("method") else ""
         return f"Cancelled: {_inr(d['refund'])} refunded{method} (fee kept {_inr(d.get('fee'))}); {docs_text}"
     if kind == "transferred_out":
         return f"Transferred to {names.get(d.get('to'), 'another client')}"
@@ -292,7 +297,7 @@ def package_screen(*, staff: StaffMember, package_id: int, on: date | None = Non
     """The package's card, its history newest first, its sessions with their documents, and
     the quote a cancellation would pay. Another business's package is NotFound."""
     from glowpos.clients.models import Client
-    from glowpos.documents.models import Document
+    from glowpos.documents.models import Document, DocumentKind
     from glowpos.errors import NotFound
     from glowpos.packages.models import Redemption, RedemptionStatus
     from glowpos.packages.services import refund_quote, value_refund_quote
@@ -317,8 +322,8 @@ def package_screen(*, staff: StaffMember, package_id: int, on: date | None = Non
     names = dict(Client.objects.filter(business=staff.business, id__in=client_ids).values_list("id", "name"))
     services = {e.service_id: e.service.name for e in package.entitlements.all()}
     numbers = {n for e in events for n in ((e.data or {}).get("credit_note"), (e.data or {}).get("refund_voucher")) if n}
-    tokens = dict(Document.objects.filter(business=staff.business, number__in=numbers)
-                  .values_list("number", "receipt_token"))
+    issued = {number: (token, kind) for number, token, kind in Document.objects.filter(
+        business=staff.business, number__in=numbers).values_list("number", "receipt_token", "kind")}
     history = [
         {"kind": e.kind, "at": e.at, "by": e.by, "reason": e.reason,
          "text": _event_text(e, docs=docs, names=names, services=services)}
@@ -345,7 +350,8 @@ def package_screen(*, staff: StaffMember, package_id: int, on: date | None = Non
         "history": history,
         "sessions": sessions,
         "shares": list(package.shares.select_related("client").order_by("added_at", "id")),
-        "documents": [{"number": n, "token": tokens.get(n)} for n in sorted(numbers)],
+        "documents": [{"number": n, "token": issued[n][0], "kind": DocumentKind(issued[n][1]).label}
+                      for n in sorted(numbers) if n in issued],
         "quote": quote,
         "can": _allowed(package, card, staff=staff, on=on),
         "today": on,
