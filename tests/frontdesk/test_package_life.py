@@ -304,7 +304,9 @@ def test_transfer_finds_the_new_owner_by_phone_and_moves_what_is_left(clinic, de
     new = ClientPackage.objects.get(transferred_from=laser)
     assert response.status_code == 302 and response["Location"] == f"/packages/{new.id}/"
     assert new.client == riya and Entitlement.objects.get(package=new).total_units == 4
-    assert "Received by transfer from Priya Sharma" in page_of(manager.get(f"/packages/{new.id}/"))
+    new_page = page_of(manager.get(f"/packages/{new.id}/"))
+    assert "Received by transfer from Priya Sharma" in new_page
+    assert f'Received from <a href="/packages/{laser.id}/">Priya Sharma</a>' in new_page
     old_page = page_of(manager.get(f"/packages/{laser.id}/"))
     assert "Transferred to Riya Sharma" in old_page and "“Gift to sister”" in old_page
     assert "4 of 4</strong> remaining" in page_of(desk.get(f"/clients/{riya.id}/"))

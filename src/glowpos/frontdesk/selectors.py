@@ -239,6 +239,8 @@ def _event_text(event, *, docs: dict[int, str], names: dict[int, str], services:
         return f"Session {d.get('session')} given back: the bill{on_bill} was voided"
     if kind == "credit_spent":
         return f"{_inr(d.get('face'))} of credit spent{on_bill}"
+    if kind == "credit_restored":
+        return f"{_inr(d.get('face'))} of credit given back: the bill{on_bill} was voided"
     if kind == "exhausted":
         return "All sessions used"
     if kind == "expired":
@@ -345,6 +347,7 @@ def package_screen(*, staff: StaffMember, package_id: int, on: date | None = Non
         quote["fee_percent"] = percent_of_bp(staff.business.cancellation_fee_bp)
     return {
         "package": package,
+        "received_from": package.transferred_from.select_related("client").first(),
         "card": card,
         "client": package.client,
         "history": history,
