@@ -160,6 +160,8 @@ GLOWPOS_OUTBOX_MAX_ATTEMPTS = int(os.environ.get("GLOWPOS_OUTBOX_MAX_ATTEMPTS", 
 GLOWPOS_OUTBOX_BACKOFF_SECONDS = int(os.environ.get("GLOWPOS_OUTBOX_BACKOFF_SECONDS", "30"))
 GLOWPOS_OUTBOX_BACKOFF_MAX_SECONDS = int(os.environ.get("GLOWPOS_OUTBOX_BACKOFF_MAX_SECONDS", "3600"))
 GLOWPOS_OUTBOX_LEASE_SECONDS = int(os.environ.get("GLOWPOS_OUTBOX_LEASE_SECONDS", "120"))
+# The worker's daily jobs (packages/jobs.py): how long a claimed run is its worker's before another may take it over.
+GLOWPOS_DAILY_JOB_LEASE_SECONDS = int(os.environ.get("GLOWPOS_DAILY_JOB_LEASE_SECONDS", "900"))
 
 LOGGING = {
     "version": 1,

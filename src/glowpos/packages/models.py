@@ -168,3 +168,23 @@ class PackageShare(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["package", "client"], name="package_share_unique")]
+
+
+class DailyJobRun(models.Model):
+    """One run of a daily job (expire packages, release abandoned holds) for one business on one
+    business day. The worker claims the row with a lease before it runs the job, so several
+    workers never run it twice the same day; one that dies mid-run leaves the lease to expire
+    and the next takes it over (the jobs themselves are idempotent)."""
+
+    business = models.ForeignKey(Business, on_delete=models.PROTECT, related_name="+")
+    job = models.CharField(max_length=40)
+    day = models.DateField()
+    worker = models.CharField(max_length=100)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=1)
+    result = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["business", "job", "day"], name="daily_job_once")]
