@@ -50,7 +50,11 @@ def demo_database(var: Path) -> dict:
     call_command("migrate", verbosity=0)
     call_command("demo")
     exhausted = ClientPackage.objects.filter(status=PackageStatus.EXHAUSTED).order_by("id").first()
-    last = (Entitlement.objects.filter(package__status=PackageStatus.ACTIVE,
+    from django.utils import timezone
+
+    today = timezone.localdate()  # active and in its dates: the nightly expiry may not have run
+    last = (Entitlement.objects.filter(package__status=PackageStatus.ACTIVE, package__expires_on__gte=today,
+                                       package__purchased_on__lte=today,
                                        used_units=F("total_units") - 1, held_units=0)
             .exclude(package__client__phone="+919876543210").order_by("id").first())
     multi = ClientPackage.objects.filter(plan__kind__in=["multi", "value"]).order_by("-plan__kind", "id").first()

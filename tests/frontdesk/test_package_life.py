@@ -357,3 +357,27 @@ def test_voiding_an_open_bill_needs_a_manager_and_gives_held_sessions_back(clini
 def test_a_practitioner_is_offered_no_void(clinic, laser):
     bill = factories.open_bill(clinic, laser.client, ("service", clinic.service("Skin cleanup")))
     assert "Void this bill" not in page_of(logged_in(clinic.practitioner).get(f"/bills/{bill.id}/"))
+
+
+def test_stop_sharing_ends_her_redeeming_but_not_while_she_has_a_session_held(clinic, desk, laser):
+    riya = factories.client(clinic, name="Riya Sharma", phone="9123405678")
+    desk.post(f"/packages/{laser.id}/share", {"client_id": riya.id})
+    assert "Stop sharing" in page_of(desk.get(f"/packages/{laser.id}/"))
+    held = desk.post(f"/clients/{riya.id}/redeem", {"package_id": laser.id, "service_id": clinic.service().id})
+    bill = Bill.objects.get(id=int(re.search(r"/bills/(\d+)/", held["Location"])[1]))
+
+    refused = desk.post(f"/packages/{laser.id}/unshare", {"client_id": riya.id})
+    assert refused.status_code == 409 and 'data-code="package_has_holds"' in page_of(refused)
+    assert PackageShare.objects.filter(package=laser, client=riya).exists()
+
+    desk.post(f"/bills/{bill.id}/lines/{bill.lines.get().id}/remove")
+    done = desk.post(f"/packages/{laser.id}/unshare", {"client_id": riya.id}, follow=True)
+    assert "No longer shared with Riya Sharma" in page_of(done)
+    assert not PackageShare.objects.filter(package=laser, client=riya).exists()
+    assert PackageEvent.objects.get(package=laser, kind="unshared").by == clinic.front_desk
+    assert "Shared with Riya Sharma by family" not in page_of(desk.get(f"/clients/{riya.id}/"))
+    again = desk.post(f"/clients/{riya.id}/redeem", {"package_id": laser.id, "service_id": clinic.service().id})
+    assert again.status_code == 409 and 'data-code="package_not_applicable"' in page_of(again)
+    assert desk.post(f"/packages/{laser.id}/unshare", {"client_id": riya.id}).status_code == 404
+    assert logged_in(clinic.practitioner).post(f"/packages/{laser.id}/unshare",
+                                               {"client_id": riya.id}).status_code == 403

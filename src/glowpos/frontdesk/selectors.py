@@ -393,3 +393,7 @@ def recipients(*, staff: StaffMember, query: str, exclude: set[int]) -> tuple[li
     except ValidationFailed as exc:
         return [], exc.detail.split(": ", 1)[-1].capitalize()
     return found, "" if found else f"No other client matches “{query}”."
+
+
+def client_name(*, staff: StaffMember, client_id: int) -> str:
+    return get_client(business=staff.business, client_id=client_id).name

@@ -429,8 +429,15 @@ def _share(request, package_id: int):
     return f"Shared with {share.client.name}: she can redeem it at her own visits.", None
 
 
+def _unshare(request, package_id: int):
+    member = _picked(request.POST.get("client_id"), field="client_id", what="the family member")
+    name = screens.client_name(staff=request.staff, client_id=member)
+    packages.unshare_package(package_id=package_id, client_id=member, by=request.staff)
+    return f"No longer shared with {name}.", None
+
+
 PACKAGE_ACTIONS = {"freeze": _freeze, "unfreeze": _unfreeze, "extend": _extend, "cancel": _cancel,
-                   "transfer": _transfer, "share": _share}
+                   "transfer": _transfer, "share": _share, "unshare": _unshare}
 
 
 @require_POST

@@ -855,3 +855,24 @@ def share_package(*, package_id: int, client_id: int, by: StaffMember, at: datet
             PackageEvent.objects.create(package=package, kind="shared", at=at, by=by,
                                         data={"client": member.id, "name": member.name})
         return share
+
+
+def unshare_package(*, package_id: int, client_id: int, by: StaffMember, at: datetime | None = None) -> None:
+    """She may no longer redeem the package. Refused while she has a session of it held on an
+    open bill (close or remove that line first), so nothing is redeemed after the share ends."""
+    require_role(by, *COUNTER, action="share packages")
+    at = at or timezone.now()
+    with transaction.atomic():
+        package = _lock_package(by=by, package_id=package_id)
+        share = PackageShare.objects.select_related("client").filter(package=package, client_id=client_id).first()
+        if share is None:
+            raise NotFound("That client is not a family member on this package.")
+        if Redemption.objects.filter(entitlement__package=package, bill__client_id=client_id,
+                                     status=RedemptionStatus.PENDING).exists():
+            raise HoldsPending(
+                f"{share.client.name} has a session of {package.plan.name} held on an open bill; "
+                "close or remove it before you stop sharing.", package_id=package.id,
+            )
+        share.delete()
+        PackageEvent.objects.create(package=package, kind="unshared", at=at, by=by,
+                                    data={"client": share.client_id, "name": share.client.name})
