@@ -3,14 +3,20 @@ front desk tied to a branch. Another branch's bill is not found, as another busi
 owner acts everywhere. Enforced where the bill is locked (billing/locking.py), for every action."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pytest
+from django.urls import reverse
+from django.utils import timezone
 
 from glowpos.billing import services as billing
 from glowpos.billing.models import BillStatus
 from glowpos.errors import NotFound
 from glowpos.tenancy.models import Branch
 from tests import factories
+from glowpos.receipts.models import OutboxMessage, OutboxStatus, RevokedReceipt
 from tests.api.expect import refused
+from tests.security.conftest import browser_of
 
 
 @pytest.fixture
@@ -86,3 +92,145 @@ def test_a_manager_reads_reports_of_her_own_branches_only(clinic, mysuru):
     refused(manager.get(f"/reports/deferred-revenue?{period}&branch={mysuru.id}"), 404, "not_found")
     owner = factories.api_client(clinic.owner)
     assert owner.get(f"/reports/deferred-revenue?{period}&branch={mysuru.id}").status_code == 200
+
+
+# Reads follow the same rule as writes: staff tied to branches (the test clinic's manager and
+# front desk: BLR1) find nothing of another branch (Mysuru) — a 404 for an object named by id,
+# and lists, counts and the audit log without it. The owner, the control, sees all of it.
+
+@dataclass
+class Elsewhere:
+    open_bill: object
+    closed_bill: object
+    document: object
+    message: object
+    batch: object
+    voided: object
+
+
+@pytest.fixture
+def elsewhere(clinic, mysuru) -> Elsewhere:
+    from glowpos.onboarding.services import commit_import
+    from tests.onboarding.sheets import csv_bytes
+
+    open_bill = _bill_at(clinic, mysuru, closed=False)
+    closed = _bill_at(clinic, mysuru, closed=True)
+    message = OutboxMessage.objects.filter(document__bill=closed).order_by("id").first()
+    OutboxMessage.objects.filter(id=message.id).update(status=OutboxStatus.FAILED)
+    voided = _bill_at(clinic, mysuru, closed=True)
+    billing.void_bill(bill_id=voided.id, reason="Entered twice", by=clinic.owner)
+    data = csv_bytes([["Imported at Mysuru", "9700000001", "", "", "", "", "", "", "", ""]])
+    batch = commit_import(by=clinic.owner, data=data, filename="mysuru-clients.csv", branch_id=mysuru.id).batch
+    return Elsewhere(open_bill, closed, closed.documents.get(), message, batch, voided)
+
+
+WEB_READS = {  # name: (method, kwargs, data) — another branch's object
+    "frontdesk:bill": lambda e: ("get", {"bill_id": e.open_bill.id}, {}),
+    "frontdesk:add_line": lambda e: ("post", {"bill_id": e.open_bill.id}, {"kind": "service", "id": "1"}),
+    "frontdesk:remove_line": lambda e: ("post", {"bill_id": e.open_bill.id, "line_id": e.open_bill.lines.get().id},
+                                        {}),
+    "frontdesk:close": lambda e: ("post", {"bill_id": e.open_bill.id},
+                                  {"idempotency_key": "k", "method": "cash", "amount": "100"}),
+    "frontdesk:receipt": lambda e: ("get", {"bill_id": e.closed_bill.id}, {}),
+    "frontdesk:send_receipt": lambda e: ("post", {"bill_id": e.closed_bill.id}, {"channel": "sms"}),
+    "outbox:retry": lambda e: ("post", {"message_id": e.message.id}, {}),
+    "outbox:revoke": lambda e: ("post", {"document_id": e.document.id}, {"reason": "Wrong number"}),
+    "onboarding:batch": lambda e: ("get", {"batch_id": e.batch.id}, {}),
+    "onboarding:batch_problems_csv": lambda e: ("get", {"batch_id": e.batch.id}, {}),
+}
+COUNTER_ROUTES = {"frontdesk:bill", "frontdesk:add_line", "frontdesk:remove_line", "frontdesk:close",
+                  "frontdesk:receipt", "frontdesk:send_receipt", "outbox:retry"}
+
+
+@pytest.mark.parametrize("name, role", [(n, "manager") for n in sorted(WEB_READS)]
+                         + [(n, "front_desk") for n in sorted(COUNTER_ROUTES)])  # the rest: 403 by role
+def test_another_branchs_object_is_not_found_on_the_screens(clinic, elsewhere, name, role):
+    method, kwargs, data = WEB_READS[name](elsewhere)
+    url = reverse(name, kwargs=kwargs)
+    before = _state(elsewhere)
+
+    response = getattr(browser_of(getattr(clinic, role)), method)(url, data)
+
+    assert response.status_code == 404, (name, role, response.status_code)
+    assert _state(elsewhere) == before
+    control = getattr(browser_of(clinic.owner), method)(url, data)  # the owner finds it (the action may refuse)
+    assert control.status_code != 404, (name, control.status_code)
+
+
+def _state(e: Elsewhere) -> tuple:
+    e.open_bill.refresh_from_db()
+    e.message.refresh_from_db()
+    return (e.open_bill.status, e.open_bill.lines.count(), e.message.status,
+            RevokedReceipt.objects.filter(document=e.document).exists())
+
+
+@pytest.mark.parametrize("role", ["manager", "front_desk", "practitioner"])
+def test_another_branchs_bill_is_not_found_in_the_api(clinic, elsewhere, role):
+    api = factories.api_client(getattr(clinic, role))
+    for bill in (elsewhere.open_bill, elsewhere.closed_bill):
+        refused(api.get(f"/bills/{bill.id}"), 404, "not_found")
+    owner = factories.api_client(clinic.owner)
+    assert owner.get(f"/bills/{elsewhere.closed_bill.id}").json()["branch_id"] == elsewhere.closed_bill.branch_id
+
+
+def _branch_filtered_api_reports() -> list[str]:
+    """Every API report that takes a `branch` filter — from the live schema, so a new one is covered."""
+    from glowpos.api.v1 import api
+
+    paths = api.get_openapi_schema(path_prefix="")["paths"]
+    return sorted(path for path, ops in paths.items() for op in ops.values()
+                  if any(p["name"] == "branch" for p in op.get("parameters", [])) and "{" not in path)
+
+
+@pytest.mark.parametrize("path", _branch_filtered_api_reports())
+def test_a_manager_asking_for_another_branch_in_any_report_is_not_found(clinic, mysuru, path):
+    assert path.startswith("/reports/"), path
+    query = f"from=2025-04-01&to=2025-04-30&branch={mysuru.id}"
+    refused(factories.api_client(clinic.manager).get(f"{path}?{query}"), 404, "not_found")
+
+
+@pytest.mark.parametrize("url", ["/manage/reports/{slug}/", "/manage/reports/{slug}.csv"])
+def test_a_manager_asking_for_another_branch_on_a_report_screen_or_file_is_not_found(clinic, mysuru, url):
+    from glowpos.reports.registry import REPORTS
+
+    for slug in REPORTS:
+        response = browser_of(clinic.manager).get(url.format(slug=slug), {"branch": mysuru.id})
+        assert response.status_code == 404, (slug, url, response.status_code)
+
+
+def test_lists_of_a_manager_leave_out_another_branch(clinic, elsewhere):
+    """The day, the client's visits, the outbox, the imports, the audit log, the documents report."""
+    manager, owner = browser_of(clinic.manager), browser_of(clinic.owner)
+    number = elsewhere.document.number
+    client = elsewhere.closed_bill.client
+
+    def seen(browser, url) -> str:
+        response = browser.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        return response.content.decode()
+
+    for url, mark in (("/", elsewhere.open_bill.client.name), (f"/clients/{client.id}/", number),
+                      ("/manage/outbox/", elsewhere.message.to), ("/manage/import/", "mysuru-clients.csv")):
+        assert mark in seen(owner, url), url
+        assert mark not in seen(manager, url), url
+
+    as_manager, as_owner = factories.api_client(clinic.manager), factories.api_client(clinic.owner)
+    voided = f"/audit-events?object_type=bill&object_id={elsewhere.voided.id}"
+    assert [e["action"] for e in as_owner.get(voided).json()] == ["bill.void"]
+    assert as_manager.get(voided).json() == []
+    assert "bill.void" not in [e["action"] for e in as_manager.get("/audit-events").json()]
+
+    today = timezone.localdate().isoformat()
+    series = f"/reports/documents?from={today}&to={today}"
+    assert "MYS1" in [r["branch_code"] for r in as_owner.get(series).json()["rows"]]
+    assert "MYS1" not in [r["branch_code"] for r in as_manager.get(series).json()["rows"]]
+
+
+def test_staff_tied_to_a_branch_read_their_own_branchs_objects(clinic):
+    """The rule is not a blanket refusal: BLR1's objects are there for BLR1's staff."""
+    own = _bill_at(clinic, clinic.manager.default_branch(), closed=True)
+    for role in ("manager", "front_desk"):
+        staff = getattr(clinic, role)
+        assert browser_of(staff).get(reverse("frontdesk:receipt", kwargs={"bill_id": own.id})).status_code == 200
+        assert factories.api_client(staff).get(f"/bills/{own.id}").status_code == 200
+    assert own.documents.get().number in browser_of(clinic.manager).get(f"/clients/{own.client_id}/").content.decode()

@@ -5,7 +5,7 @@ from django.utils import timezone
 from ninja import Query, Router
 
 from glowpos.audit.selectors import events
-from glowpos.tenancy.services import MANAGERS, require_role
+from glowpos.tenancy.services import MANAGERS, branch_scope, require_role
 
 router = Router(tags=["audit"])
 
@@ -16,7 +16,8 @@ def audit_events(request, object_type: str | None = Query(None, max_length=40),
                  limit: int = Query(100, ge=1, le=1000)) -> list[dict]:
     """Newest first; filter by object (e.g. object_type=bill&object_id=42) or by action (bill.void)."""
     require_role(request.staff, *MANAGERS, action="read the audit log")
-    found = events(business=request.staff.business, object_type=object_type, object_id=object_id, action=action)
+    found = events(business=request.staff.business, object_type=object_type, object_id=object_id, action=action,
+                   branches=branch_scope(request.staff))
     return [
         {"id": e.id, "at": timezone.localtime(e.at).isoformat(), "action": e.action,
          "by": e.staff.user.username if e.staff else None, "object_type": e.object_type,

@@ -120,7 +120,7 @@ def change_client(request, client_id: Id, payload: ClientPatch) -> dict:
 
 
 def _bill(request, bill_id: int) -> dict:
-    return bills.bill_data(bills.get_bill(business=request.staff.business, bill_id=bill_id))
+    return bills.bill_data(bills.get_bill(business=request.staff.business, bill_id=bill_id, by=request.staff))
 
 
 @api.post("/bills", response={201: dict}, tags=["bills"])

@@ -6,13 +6,18 @@ from django.utils import timezone
 from glowpos.billing.models import Bill, BillStatus
 from glowpos.billing.services import bill_totals
 from glowpos.errors import NotFound
-from glowpos.tenancy.models import Business
+from glowpos.tenancy.models import Business, StaffMember
+from glowpos.tenancy.services import require_branch
 
 
-def get_bill(*, business: Business, bill_id: int) -> Bill:
+def get_bill(*, business: Business, bill_id: int, by: StaffMember | None = None) -> Bill:
+    """Another business's bill — or, read by staff tied to branches, another branch's — is not
+    found (the same rule as for changing it, billing/locking.py)."""
     bill = Bill.objects.select_related("business", "branch", "client").filter(business=business, id=bill_id).first()
     if bill is None:
         raise NotFound("Bill not found.")
+    if by is not None:
+        require_branch(by, bill.branch_id)
     return bill
 
 
@@ -59,25 +64,29 @@ def open_bill_of(*, client, branches=None) -> Bill | None:
     return bills.order_by("-opened_at", "-id").first()
 
 
-def issued_document(*, business: Business, bill_id: int):
+def issued_document(*, business: Business, bill_id: int, by: StaffMember | None = None):
     """The document a closed (or later voided) bill was issued as; NotFound while it is open."""
     from glowpos.billing.services import closing_document
 
-    document = closing_document(get_bill(business=business, bill_id=bill_id))
+    document = closing_document(get_bill(business=business, bill_id=bill_id, by=by))
     if document is None:
         raise NotFound("This bill has no document yet: it is still open.")
     return document
 
 
-def recent_visits(*, client, limit: int = 5) -> list[dict]:
-    """Her last closed bills, newest first: date, document number, what was done, total."""
+def recent_visits(*, client, limit: int = 5, branches: list[int] | None = None) -> list[dict]:
+    """Her last closed bills (in these branches, if given), newest first: date, document
+    number, what was done, total."""
     from django.db.models import Prefetch
 
     from glowpos.billing.models import BillLine
     from glowpos.documents.models import Document, DocumentKind
 
+    bills = Bill.objects.filter(business=client.business, client=client, status=BillStatus.CLOSED)
+    if branches is not None:
+        bills = bills.filter(branch_id__in=branches)
     bills = (
-        Bill.objects.filter(business=client.business, client=client, status=BillStatus.CLOSED)
+        bills
         .prefetch_related(
             Prefetch("lines", queryset=BillLine.objects.select_related("service").order_by("id")),
             Prefetch("documents", queryset=Document.objects.exclude(kind=DocumentKind.CREDIT_NOTE).order_by("id")),
@@ -108,42 +117,47 @@ def _local_day(on):
     return start, timezone.make_aware(datetime.combine(on + timedelta(days=1), time.min))
 
 
-def day_summary(*, business: Business, on) -> dict:
+def day_summary(*, business: Business, on, branches: list[int] | None = None) -> dict:
     """One day at the counter (local date): bills closed, sessions redeemed, money in by method,
-    bills still open. Sums and counts are done by the database."""
+    bills still open — in these branches, if given. Sums and counts are done by the database."""
     from django.db.models import Count, Sum
 
     from glowpos.billing.models import Payment
     from glowpos.packages.models import Redemption, RedemptionStatus
 
     start, end = _local_day(on)
-    closed = Bill.objects.filter(business=business, status=BillStatus.CLOSED, closed_at__gte=start,
-                                 closed_at__lt=end)
+    bills = Bill.objects.filter(business=business)
+    redeemed = Redemption.objects.filter(business=business)
+    if branches is not None:
+        bills, redeemed = bills.filter(branch_id__in=branches), redeemed.filter(bill__branch_id__in=branches)
+    closed = bills.filter(status=BillStatus.CLOSED, closed_at__gte=start, closed_at__lt=end)
     collected = {
         row["method"]: row["total"]
         for row in Payment.objects.filter(bill__in=closed).values("method").annotate(total=Sum("amount"))
     }
     return {
         "bills_closed": closed.aggregate(n=Count("id"))["n"],
-        "bills_open": Bill.objects.filter(business=business, status=BillStatus.OPEN).count(),
-        "redemptions": Redemption.objects.filter(
-            business=business, status=RedemptionStatus.POSTED, posted_at__gte=start, posted_at__lt=end
-        ).count(),
+        "bills_open": bills.filter(status=BillStatus.OPEN).count(),
+        "redemptions": redeemed.filter(status=RedemptionStatus.POSTED, posted_at__gte=start, posted_at__lt=end).count(),
         "collected": collected,
         "collected_total": sum(collected.values()),
     }
 
 
-def bills_of_day(*, business: Business, on, limit: int = 50) -> list[dict]:
-    """Bills closed that day (newest first) and every bill still open, with client and total."""
+def bills_of_day(*, business: Business, on, limit: int = 50, branches: list[int] | None = None) -> list[dict]:
+    """Bills closed that day (newest first) and every bill still open, with client and total —
+    in these branches, if given."""
     from django.db.models import Case, OuterRef, Q, Subquery, Sum, Value, When
 
     from glowpos.documents.models import Document, DocumentKind
 
     start, end = _local_day(on)
     issued = Document.objects.filter(bill=OuterRef("pk")).exclude(kind=DocumentKind.CREDIT_NOTE).order_by("id")
+    bills = Bill.objects.filter(business=business)
+    if branches is not None:
+        bills = bills.filter(branch_id__in=branches)
     bills = (
-        Bill.objects.filter(business=business)
+        bills
         .filter(Q(status=BillStatus.OPEN) | Q(status=BillStatus.CLOSED, closed_at__gte=start, closed_at__lt=end))
         .select_related("client")
         .annotate(number=Subquery(issued.values("number")[:1]), total=Subquery(issued.values("total")[:1]),

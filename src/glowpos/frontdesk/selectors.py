@@ -31,6 +31,7 @@ from glowpos.packages.selectors import (
     package_data,
 )
 from glowpos.tenancy.models import StaffMember
+from glowpos.tenancy.services import branch_scope
 
 EXPIRY_WARNING_DAYS = 30
 MEMBERSHIP_WARNING_DAYS = 7
@@ -149,7 +150,7 @@ def profile(*, staff: StaffMember, client_id: int, on: date | None = None) -> di
         "closed_packages": [p for p in owned if p.status in CLOSED],
         "shared_packages": _cards(_shared_with(client), on=on, owner_names=True),
         "open_bill": open_bill_of(client=client, branches=staff.allowed_branches()),
-        "visits": recent_visits(client=client),
+        "visits": recent_visits(client=client, branches=branch_scope(staff)),
         "today": on,
     }
 
@@ -164,7 +165,7 @@ def _redemption_caption(line: dict, names: dict[int, str]) -> str:
 
 def bill_screen(*, staff: StaffMember, bill_id: int, on: date | None = None) -> dict:
     on = on or timezone.localdate()
-    bill = get_bill(business=staff.business, bill_id=bill_id)
+    bill = get_bill(business=staff.business, bill_id=bill_id, by=staff)
     data = bill_data(bill)
     services = list(catalog.services(business=staff.business))
     names = {s.id: s.name for s in services}
@@ -185,18 +186,18 @@ def bill_screen(*, staff: StaffMember, bill_id: int, on: date | None = None) -> 
 
 
 def receipt_screen(*, staff: StaffMember, bill_id: int) -> dict:
-    document = issued_document(business=staff.business, bill_id=bill_id)
+    document = issued_document(business=staff.business, bill_id=bill_id, by=staff)
     return {"document": document, "s": document.snapshot, "bill_id": bill_id, "client": document.client,
             "voided": document.bill.status == BillStatus.VOIDED if document.bill_id else False}
 
 
 def today(*, staff: StaffMember, on: date | None = None) -> dict:
     on = on or timezone.localdate()
-    business = staff.business
+    business, branches = staff.business, branch_scope(staff)
     return {
         "today": on,
-        "summary": day_summary(business=business, on=on),
-        "bills": bills_of_day(business=business, on=on),
+        "summary": day_summary(business=business, on=on, branches=branches),
+        "bills": bills_of_day(business=business, on=on, branches=branches),
         "expiring": expiring_packages(business=business, on=on, within_days=EXPIRY_WARNING_DAYS),
         "low": low_balance_packages(business=business, on=on),
     }

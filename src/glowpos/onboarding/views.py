@@ -21,6 +21,7 @@ from glowpos.onboarding.models import ImportBatch
 from glowpos.onboarding.reader import MAX_BYTES, MAX_ROWS, read_table
 from glowpos.onboarding.sample import template_csv, template_xlsx
 from glowpos.onboarding.services import commit_import, digest, opening_date, preview_import
+from glowpos.tenancy.services import branch_scope
 
 SHOWN = 200  # rows of each list on the page; the problems CSV has them all
 
@@ -38,8 +39,16 @@ def manager_view(view):
     return wrapper
 
 
+def _batches(request):
+    """The business's imports; for staff tied to branches, those into their branches' books
+    (another branch's import is not found, like another business's)."""
+    found = ImportBatch.objects.filter(business=request.staff.business)
+    branches = branch_scope(request.staff)
+    return found if branches is None else found.filter(branch_id__in=branches)
+
+
 def _page(request, **context):
-    batches = ImportBatch.objects.filter(business=request.staff.business).select_related("by__user").order_by("-at")
+    batches = _batches(request).select_related("by__user").order_by("-at")
     return {"batches": batches[:20], "max_mb": MAX_BYTES // (1024 * 1024), "max_rows": f"{MAX_ROWS:,}",
             "branches": request.staff.allowed_branches().order_by("id"), **context}
 
@@ -133,8 +142,7 @@ def commit(request, sha: str):
 @require_GET
 @manager_view
 def batch(request, batch_id: int):
-    found = (ImportBatch.objects.select_related("by__user", "branch", "opening_entry")
-             .filter(business=request.staff.business, id=batch_id).first())
+    found = _batches(request).select_related("by__user", "branch", "opening_entry").filter(id=batch_id).first()
     if found is None:
         raise NotFound("Import not found.")
     report = found.report
@@ -149,7 +157,7 @@ def batch(request, batch_id: int):
 @require_GET
 @manager_view
 def batch_problems_csv(request, batch_id: int):
-    found = ImportBatch.objects.filter(business=request.staff.business, id=batch_id).first()
+    found = _batches(request).filter(id=batch_id).first()
     if found is None:
         raise NotFound("Import not found.")
     return _problems_response(found.report.get("problems", []), found.filename)

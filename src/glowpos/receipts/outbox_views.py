@@ -17,6 +17,7 @@ from glowpos.receipts import selectors
 from glowpos.receipts.messages import DEFAULTS, PLACEHOLDERS, render as render_message, wording
 from glowpos.receipts.models import Channel, OutboxStatus
 from glowpos.receipts.services import retry_message, revoke_receipt, save_template
+from glowpos.tenancy.services import branch_scope
 
 FILTERS = [("", "All"), (OutboxStatus.FAILED, "Failed"), (OutboxStatus.PENDING, "Waiting"),
            (OutboxStatus.SENT, "Sent"), (OutboxStatus.SKIPPED, "Not sent")]
@@ -35,10 +36,10 @@ def outbox(request):
     status = request.GET.get("status", "")
     if status not in OutboxStatus.values:
         status = ""
-    business = request.staff.business
-    counts = selectors.outbox_counts(business=business)
+    business, branches = request.staff.business, branch_scope(request.staff)
+    counts = selectors.outbox_counts(business=business, branches=branches)
     return render(request, "receipts/outbox.html", {
-        "messages_list": selectors.outbox(business=business, status=status), "status": status,
+        "messages_list": selectors.outbox(business=business, status=status, branches=branches), "status": status,
         "counts": counts, "filters": FILTERS, "outbox_failed": counts[OutboxStatus.FAILED],
     })
 
@@ -86,7 +87,8 @@ def templates(request):
         else:
             messages.success(request, f"{Channel(channel).label} wording saved.")
             return redirect("outbox:templates")
-    example = selectors.outbox(business=business, status=OutboxStatus.SENT, limit=1).first()
+    example = selectors.outbox(business=business, status=OutboxStatus.SENT, limit=1,
+                               branches=branch_scope(request.staff)).first()
     channels = []
     for channel in Channel.values:
         words = wording(business, channel)
@@ -100,7 +102,7 @@ def templates(request):
             preview = f"{subject}\n\n{body}" if subject else body
         channels.append({"value": channel, "label": Channel(channel).label, "words": words, "preview": preview,
                          "default": DEFAULTS[channel], "problem": problem_found if channel == channel_in_error else None})
-    counts = selectors.outbox_counts(business=business)
+    counts = selectors.outbox_counts(business=business, branches=branch_scope(request.staff))
     return render(request, "receipts/wording.html", {
         "channels": channels, "placeholders": PLACEHOLDERS, "outbox_failed": counts[OutboxStatus.FAILED],
     }, status=problem_found.status if problem_found else 200)

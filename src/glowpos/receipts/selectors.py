@@ -20,16 +20,22 @@ def receipt_by_token(token: str) -> Document:
     return document
 
 
-def outbox(*, business: Business, status: str = "", limit: int = 200) -> QuerySet[OutboxMessage]:
-    """The business's messages, newest first; failed ones first when no status is asked for."""
+def outbox(*, business: Business, status: str = "", limit: int = 200,
+           branches: list[int] | None = None) -> QuerySet[OutboxMessage]:
+    """The business's messages (of these branches' receipts, if given), newest first."""
     messages = OutboxMessage.objects.filter(business=business).select_related("document__client", "document__bill")
+    if branches is not None:
+        messages = messages.filter(document__branch_id__in=branches)
     if status:
         messages = messages.filter(status=status)
     return messages.order_by("-created_at", "-id")[:limit]
 
 
-def outbox_counts(*, business: Business) -> dict[str, int]:
-    rows = OutboxMessage.objects.filter(business=business).values("status").annotate(n=Count("id"))
+def outbox_counts(*, business: Business, branches: list[int] | None = None) -> dict[str, int]:
+    messages = OutboxMessage.objects.filter(business=business)
+    if branches is not None:
+        messages = messages.filter(document__branch_id__in=branches)
+    rows = messages.values("status").annotate(n=Count("id"))
     counts = {status: 0 for status in OutboxStatus.values}
     counts.update({r["status"]: r["n"] for r in rows})
     return counts

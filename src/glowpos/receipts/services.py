@@ -15,7 +15,7 @@ from glowpos.errors import NotFound, ValidationFailed
 from glowpos.receipts.messages import PLACEHOLDERS, unknown_placeholders
 from glowpos.receipts.models import Channel, MessageTemplate, OutboxMessage, OutboxStatus, RevokedReceipt
 from glowpos.tenancy.models import StaffMember
-from glowpos.tenancy.services import COUNTER, MANAGERS, require_role
+from glowpos.tenancy.services import COUNTER, MANAGERS, require_branch, require_role
 
 
 def address(client, channel: str) -> str:
@@ -80,9 +80,11 @@ def retry_message(*, message_id: int, by: StaffMember) -> OutboxMessage:
     """A failed message goes back to the queue, to be sent at once, with a fresh count of attempts."""
     require_role(by, *COUNTER, action="retry messages")
     with transaction.atomic():
-        message = OutboxMessage.objects.select_for_update().filter(business=by.business, id=message_id).first()
+        message = (OutboxMessage.objects.select_for_update().select_related("document")
+                   .filter(business=by.business, id=message_id).first())
         if message is None:
             raise NotFound("Message not found.")
+        require_branch(by, message.document.branch_id, what="Message")
         if message.status != OutboxStatus.FAILED:
             raise ValidationFailed(f"Only a failed message can be retried; this one is {message.status}.",
                                    fields={"message": "Not failed."})
@@ -101,6 +103,7 @@ def revoke_receipt(*, document_id: int, reason: str, by: StaffMember) -> Revoked
         document = Document.objects.filter(business=by.business, id=document_id).first()
         if document is None:  # before judging the input: another business's receipt is simply not found
             raise NotFound("Receipt not found.")
+        require_branch(by, document.branch_id, what="Receipt")
         if not reason:
             raise ValidationFailed("reason: say why the link is revoked.", fields={"reason": "Required."})
         revoked, _ = RevokedReceipt.objects.get_or_create(

@@ -110,14 +110,21 @@ def require_role(staff: StaffMember, *roles: str, action: str) -> None:
         raise Forbidden(f"Your role ({staff.get_role_display()}) may not {action}.")
 
 
+def branch_scope(staff: StaffMember) -> list[int] | None:
+    """The ids of the branches whose bills, documents and messages a staff member sees and acts
+    on; None: every branch (the owner, and staff tied to no branch). One rule for reads and
+    writes (require_branch), so a list never shows what opening it would refuse."""
+    if staff.role == Role.OWNER:
+        return None
+    return list(staff.branches.values_list("id", flat=True)) or None
+
+
 def require_branch(staff: StaffMember, branch_id: int, *, what: str = "Bill") -> None:
     """Staff tied to branches (a manager of her own branches, a front desk of his) act only
     there; the owner and staff tied to no branch act everywhere. Another branch's object is
     not found, like another business's."""
-    if staff.role == Role.OWNER:
-        return
-    mine = list(staff.branches.values_list("id", flat=True))
-    if mine and branch_id not in mine:
+    mine = branch_scope(staff)
+    if mine is not None and branch_id not in mine:
         raise NotFound(f"{what} not found.")
 
 
