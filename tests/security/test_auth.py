@@ -2,6 +2,7 @@
 count per username); tokens expire and can be revoked by their holder."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from django.test import Client as Browser
@@ -80,3 +81,55 @@ def test_a_managers_approval_password_is_throttled_like_a_login(clinic, settings
     approval["password"] = factories.PASSWORD
     refused(desk.post(f"/bills/{bill['id']}/discount", {"amount": big, "approval": approval}), 429, "throttled")
     refused(_login(clinic.manager.user.username, factories.PASSWORD), 429, "throttled")
+
+
+def _every_operation():
+    """(method, concrete URL) of every operation the API has today — from its own schema, so an
+    operation added later is covered without anyone adding it here."""
+    from tests.security.test_roles import api_routes
+
+    for method, path in api_routes():
+        yield method, re.sub(r"\{[a-z_]+\}", "1", path)
+
+
+def _call(api: factories.Api, method: str, url: str):
+    return api.http.generic(method, f"/api/v1{url}", data=b"{}", content_type="application/json",
+                            headers=api.headers)
+
+
+def test_only_logging_in_is_public(db):
+    from glowpos.api.v1 import api
+
+    paths = api.get_openapi_schema(path_prefix="")["paths"]
+    public = sorted((m.upper(), p) for p, ops in paths.items() for m, op in ops.items() if not op.get("security"))
+    assert public == [("POST", "/auth/token")]
+    anonymous = factories.Api(None)
+    for method, url in _every_operation():
+        if (method, url) != ("POST", "/auth/token"):
+            refused(_call(anonymous, method, url), 401, "unauthorized")
+
+
+def test_a_revoked_or_expired_token_opens_no_operation(clinic):
+    revoked, expired = factories.api_client(clinic.owner), factories.api_client(clinic.owner)
+    assert revoked.post("/auth/revoke").status_code == 204
+    ApiToken.objects.filter(staff=clinic.owner, revoked_at__isnull=True).update(
+        expires_at=timezone.now() - timedelta(seconds=1))
+    for method, url in _every_operation():
+        if (method, url) == ("POST", "/auth/token"):
+            continue
+        refused(_call(revoked, method, url), 401, "unauthorized")
+        refused(_call(expired, method, url), 401, "unauthorized")
+
+
+def test_a_deactivated_staff_members_token_and_session_stop_working(clinic):
+    api = factories.api_client(clinic.manager)
+    browser = Browser()
+    browser.force_login(clinic.manager.user)
+    assert api.get("/services").status_code == 200 and browser.get("/").status_code == 200
+
+    clinic.manager.user.is_active = False
+    clinic.manager.user.save()
+
+    refused(api.get("/services"), 401, "unauthorized")
+    assert browser.get("/").status_code == 302  # back to the login
+    refused(_login(clinic.manager.user.username, factories.PASSWORD), 401, "invalid_credentials")

@@ -61,3 +61,16 @@ POST_FORM = re.compile(r"<form\b[^>]*\bmethod=\"post\"[^>]*>(.*?)</form>", re.DO
 def test_every_post_form_carries_the_csrf_token(template):
     for form in POST_FORM.findall(template.read_text(encoding="utf-8")):
         assert "{% csrf_token %}" in form, f"{template.name}: a POST form without {{% csrf_token %}}"
+
+
+HTMX_SCRIPT = re.compile(r"<script\b[^>]*htmx[^>]*>", re.IGNORECASE)
+
+
+def test_every_page_that_loads_htmx_sends_the_csrf_token_with_its_requests():
+    """A button's hx-post outside a form (removing a bill line) has no csrfmiddlewaretoken field:
+    the page that loads htmx must send the token as the X-CSRFToken header of every request."""
+    loaders = [t for t in TEMPLATES if HTMX_SCRIPT.search(t.read_text(encoding="utf-8"))]
+    assert loaders, "no template loads htmx: this test would prove nothing"
+    for template in loaders:
+        text = template.read_text(encoding="utf-8")
+        assert re.search(r"hx-headers='\{\"X-CSRFToken\": \"\{\{ csrf_token \}\}\"\}'", text), template.name

@@ -182,3 +182,91 @@ def test_roles_hold_in_the_services_not_only_in_the_api(clinic):
         set_tax_rate(by=clinic.manager, code="999722", rate_bp=500, effective_from=timezone.localdate())
     with pytest.raises(Forbidden):
         update_settings(by=clinic.manager, round_off_to_rupee=True)
+
+
+# The screens: every web route that changes something × every role. A POST by a role not in the
+# row is refused with 403 and changes nothing; the least-privileged role in the row gets through.
+# The routes come from Django's resolver: a new screen that takes a POST fails here until it
+# has a row (GET-only screens answer 405 to a POST and need none).
+WEB_ROLE_TABLE: dict[str, frozenset[str]] = {
+    "frontdesk:logout": EVERYONE,
+    "frontdesk:client_new": COUNTER,
+    "frontdesk:redeem": COUNTER,
+    "frontdesk:start_bill": COUNTER,
+    "frontdesk:add_line": COUNTER,
+    "frontdesk:remove_line": COUNTER,
+    "frontdesk:close": COUNTER,
+    "frontdesk:send_receipt": COUNTER,
+    "outbox:retry": COUNTER,
+    "outbox:revoke": MANAGERS,
+    "outbox:templates": MANAGERS,
+    "onboarding:upload": MANAGERS,
+    "onboarding:commit": MANAGERS,
+}
+WEB_PUBLIC_POSTS = {"frontdesk:login"}  # anyone may try to log in (throttled: tests/security/test_auth.py)
+
+
+def _web_post(name: str, own):
+    """(URL, form data) of a POST that succeeds for a role allowed to make it."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from tests.onboarding.sheets import csv_bytes
+    from tests.security.test_tenant_isolation import WEB_OBJECT_REQUESTS
+
+    if name in WEB_OBJECT_REQUESTS:
+        _, kwargs, data = WEB_OBJECT_REQUESTS[name](own, own)
+        if name == "frontdesk:close":
+            due = factories.payment_due(own.open_bill)[0]["amount"]
+            data = {"idempotency_key": "roles-web", "pay_cash": f"{due // 100}.{due % 100:02d}"}
+        return reverse(name, kwargs=kwargs), data
+    data = {
+        "frontdesk:client_new": {"name": "Meera Nair", "phone": f"97{next(_phones):08d}"},
+        "outbox:templates": {"channel": "sms", "body": "Your receipt: {link}"},
+        "onboarding:upload": {"file": SimpleUploadedFile(
+            "more.csv", csv_bytes([["Asha Rao", f"95{next(_phones):08d}", "", "", "", "", "", "", "", ""]]))},
+    }.get(name, {})
+    return reverse(name), data
+
+
+def _posting_routes() -> list[str]:
+    from tests.security.test_tenant_isolation import web_routes
+
+    return [n for n in web_routes() if not n.startswith(("admin:", "api-v1:"))]
+
+
+def test_every_screen_that_takes_a_post_has_a_row_in_the_web_role_table(mine):
+    from django.urls import NoReverseMatch, reverse
+
+    from tests.security.conftest import browser_of
+    from tests.security.test_csrf import _kwargs_for
+
+    owner = browser_of(mine.clinic.owner)
+    posting = set()
+    for name in _posting_routes():
+        try:
+            url = reverse(name, kwargs=_kwargs_for(name, mine))
+        except NoReverseMatch:
+            raise AssertionError(f"{name}: give its URL arguments in tests/security/test_csrf.py _kwargs_for")
+        if owner.post(url, {}).status_code != 405:
+            posting.add(name)
+    assert posting - set(WEB_ROLE_TABLE) - WEB_PUBLIC_POSTS == set(), "decide who may POST to these screens"
+    assert set(WEB_ROLE_TABLE) - posting == set(), "WEB_ROLE_TABLE names screens that take no POST"
+
+
+@pytest.mark.parametrize("name", sorted(WEB_ROLE_TABLE))
+def test_role_may_or_may_not_post_to_the_screen(mine, name):
+    from tests.security.conftest import browser_of
+    from tests.security.test_tenant_isolation import _state
+
+    allowed = WEB_ROLE_TABLE[name]
+    for role in (r for r in ROLES if r not in allowed):
+        url, data = _web_post(name, mine)
+        before = _state(mine)
+        response = browser_of(getattr(mine.clinic, role)).post(url, data)
+        assert response.status_code == 403, (name, role, response.status_code)
+        assert _state(mine) == before, (name, role)
+    least = next(r for r in ROLES if r in allowed)
+    url, data = _web_post(name, mine)
+    response = browser_of(getattr(mine.clinic, least)).post(url, data)
+    assert response.status_code in (200, 302), (name, least, response.status_code, response.content[:300])

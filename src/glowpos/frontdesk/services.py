@@ -14,11 +14,13 @@ from glowpos.clients.models import Client
 from glowpos.errors import NotFound
 from glowpos.packages.services import apply_package
 from glowpos.tenancy.models import StaffMember
+from glowpos.tenancy.services import COUNTER, require_role
 
 
 def bill_for(*, client_id: int, by: StaffMember) -> Bill:
     """Her open bill at this desk's branches, or a new one. The client row is locked so two
     terminals clicking at once share one bill instead of opening two."""
+    require_role(by, *COUNTER, action="open bills")  # even when hers is open already: it is the counter's
     with transaction.atomic():
         client = Client.objects.select_for_update().filter(business=by.business, id=client_id).first()
         if client is None:

@@ -306,7 +306,10 @@ def send_receipt(request, bill_id: int):
     if channel not in CHANNELS:
         raise Http404
     context = screens.receipt_screen(staff=request.staff, bill_id=bill_id)
-    message = enqueue_receipt(document=context["document"], channel=channel)
+    try:
+        message = enqueue_receipt(document=context["document"], channel=channel, by=request.staff)
+    except DomainError as exc:  # a practitioner: 403
+        return _refused(request, "frontdesk/receipt.html", context, exc)
     if message is None:
         context["sent"] = {"ok": False, "text": f"No {CHANNELS[channel]} address on file for this client."}
     else:

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from glowpos.errors import DomainError, NotFound
+from glowpos.errors import DomainError, Forbidden, NotFound
 from glowpos.frontdesk.errors import problem
 from glowpos.frontdesk.views import staff_view
 from glowpos.onboarding.views import manager_view
@@ -51,6 +51,8 @@ def retry(request, message_id: int):
         message = retry_message(message_id=message_id, by=request.staff)
     except NotFound:
         raise  # another business's message, or none: 404 (staff_view), as for every object
+    except Forbidden as exc:  # a practitioner: 403, saying why; nothing changed
+        return render(request, "receipts/forbidden.html", {"problem": problem(exc)}, status=403)
     except DomainError as exc:
         messages.warning(request, problem(exc).detail)
     else:

@@ -31,10 +31,13 @@ def consents(client, channel: str) -> bool:
     return client.whatsapp_opt_in
 
 
-def enqueue_receipt(*, document, channel: str | None = None) -> OutboxMessage | None:
+def enqueue_receipt(*, document, channel: str | None = None, by: StaffMember | None = None) -> OutboxMessage | None:
     """Queue the receipt. Called inside the closing transaction (channel None: every channel the
-    business sends on close and the client consents to), or from the counter for one channel.
+    business sends on close and the client consents to), or from the counter for one channel
+    (`by`: the staff member asking; sending receipts is the counter's, not a practitioner's).
     Returns the (first) message queued, or None when there is no one and nowhere to send it."""
+    if by is not None:
+        require_role(by, *COUNTER, action="send receipts")
     client = document.client
     if client is None:
         return None

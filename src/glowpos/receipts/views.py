@@ -4,6 +4,7 @@ from __future__ import annotations
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.templatetags.static import static
+from django.views.decorators.http import require_safe
 
 from glowpos.errors import NotFound
 from glowpos.receipts.pdf import LAYOUTS, receipt_context, render_pdf
@@ -22,6 +23,7 @@ def _layout(request) -> str:
     return layout if layout in LAYOUTS else "a4"
 
 
+@require_safe
 def receipt(request, token: str):
     document = _document(token)
     context = receipt_context(document, layout=_layout(request), font_base=static("receipts/fonts/"))
@@ -30,6 +32,7 @@ def receipt(request, token: str):
     return response
 
 
+@require_safe
 def receipt_pdf(request, token: str):
     document = _document(token)
     response = HttpResponse(render_pdf(document, layout=_layout(request)), content_type="application/pdf")
