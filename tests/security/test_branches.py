@@ -131,6 +131,7 @@ WEB_READS = {  # name: (method, kwargs, data) — another branch's object
                                         {}),
     "frontdesk:close": lambda e: ("post", {"bill_id": e.open_bill.id},
                                   {"idempotency_key": "k", "method": "cash", "amount": "100"}),
+    "frontdesk:void": lambda e: ("post", {"bill_id": e.open_bill.id}, {"reason": "Client left"}),
     "frontdesk:receipt": lambda e: ("get", {"bill_id": e.closed_bill.id}, {}),
     "frontdesk:send_receipt": lambda e: ("post", {"bill_id": e.closed_bill.id}, {"channel": "sms"}),
     "outbox:retry": lambda e: ("post", {"message_id": e.message.id}, {}),

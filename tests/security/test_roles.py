@@ -188,8 +188,16 @@ def test_roles_hold_in_the_services_not_only_in_the_api(clinic):
 # row is refused with 403 and changes nothing; the least-privileged role in the row gets through.
 # The routes come from Django's resolver: a new screen that takes a POST fails here until it
 # has a row (GET-only screens answer 405 to a POST and need none).
+# A screen that does several things (a package's actions) has a row per thing: "name[thing]".
 WEB_ROLE_TABLE: dict[str, frozenset[str]] = {
     "frontdesk:logout": EVERYONE,
+    "frontdesk:void": MANAGERS,  # the front desk only with a manager's approval typed in (then the manager acts)
+    "frontdesk:package_action[freeze]": MANAGERS,
+    "frontdesk:package_action[unfreeze]": MANAGERS,
+    "frontdesk:package_action[extend]": MANAGERS,
+    "frontdesk:package_action[cancel]": MANAGERS,
+    "frontdesk:package_action[transfer]": MANAGERS,
+    "frontdesk:package_action[share]": COUNTER,
     "frontdesk:client_new": COUNTER,
     "frontdesk:redeem": COUNTER,
     "frontdesk:start_bill": COUNTER,
@@ -214,6 +222,16 @@ def _web_post(name: str, own):
     from tests.onboarding.sheets import csv_bytes
     from tests.security.test_tenant_isolation import WEB_OBJECT_REQUESTS
 
+    if name.startswith("frontdesk:package_action["):
+        action = name[name.index("[") + 1:-1]
+        own.package.refresh_from_db()
+        if action == "unfreeze" and own.package.status != "frozen":
+            freeze_package(package_id=own.package.id, reason="Travelling", by=own.clinic.owner)
+        other = factories.client(own.clinic, name="Sister")
+        data = {"freeze": {"reason": "Travelling"}, "unfreeze": {"reason": "Back"},
+                "extend": {"days": "30", "reason": "Goodwill"}, "cancel": {"reason": "Moving", "method": "cash"},
+                "transfer": {"to_client_id": other.id, "reason": "Gift"}, "share": {"client_id": other.id}}[action]
+        return reverse("frontdesk:package_action", kwargs={"package_id": own.package.id, "action": action}), data
     if name in WEB_OBJECT_REQUESTS:
         _, kwargs, data = WEB_OBJECT_REQUESTS[name](own, own)
         if name == "frontdesk:close":
@@ -250,8 +268,9 @@ def test_every_screen_that_takes_a_post_has_a_row_in_the_web_role_table(mine):
             raise AssertionError(f"{name}: give its URL arguments in tests/security/test_csrf.py _kwargs_for")
         if owner.post(url, {}).status_code != 405:
             posting.add(name)
-    assert posting - set(WEB_ROLE_TABLE) - WEB_PUBLIC_POSTS == set(), "decide who may POST to these screens"
-    assert set(WEB_ROLE_TABLE) - posting == set(), "WEB_ROLE_TABLE names screens that take no POST"
+    rows = {n.split("[")[0] for n in WEB_ROLE_TABLE}
+    assert posting - rows - WEB_PUBLIC_POSTS == set(), "decide who may POST to these screens"
+    assert rows - posting == set(), "WEB_ROLE_TABLE names screens that take no POST"
 
 
 @pytest.mark.parametrize("name", sorted(WEB_ROLE_TABLE))
