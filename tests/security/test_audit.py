@@ -154,6 +154,41 @@ def test_a_tax_rate_change_is_recorded_with_the_rate_it_replaces(clinic):
     assert rate_on(business=clinic.business, code="999722", on=tomorrow).rate_bp == in_force + 100
 
 
+def test_revoking_a_receipt_link_is_recorded_once(clinic):
+    from glowpos.receipts.services import revoke_receipt
+
+    document = _service_bill(clinic, closed=True).documents.get()
+    revoke_receipt(document_id=document.id, reason="Sent to the wrong number", by=clinic.manager)
+    revoke_receipt(document_id=document.id, reason="Again", by=clinic.owner)  # already revoked: nothing new
+    event = only_event(clinic, "receipt.revoke")
+    assert (event.staff, event.object_type, event.object_id) == (clinic.manager, "document", document.id)
+    assert event.data == {"number": document.number, "reason": "Sent to the wrong number"}
+
+
+def test_a_change_of_the_receipt_wording_is_recorded_with_before_and_after(clinic):
+    from glowpos.receipts.services import save_template
+
+    save_template(by=clinic.manager, channel="sms", body="Receipt {number}: {link}")
+    save_template(by=clinic.owner, channel="sms", body="Your receipt {number}: {link}")
+    save_template(by=clinic.owner, channel="sms", body="Your receipt {number}: {link}")  # the same: not a change
+    first, second = AuditEvent.objects.filter(business=clinic.business, action="message_template.change")
+    assert first.staff == clinic.manager and first.data["body"] == [None, "Receipt {number}: {link}"]
+    assert second.staff == clinic.owner
+    assert second.data == {"channel": "sms", "body": ["Receipt {number}: {link}", "Your receipt {number}: {link}"]}
+
+
+def test_an_import_is_recorded_with_its_opening_balance(clinic):
+    from glowpos.onboarding.services import commit_import
+    from tests.onboarding.sheets import csv_bytes
+
+    data = csv_bytes([["Asha Rao", "9700000009", "", "", "", "", "", "", "", ""]])
+    batch = commit_import(by=clinic.manager, data=data, filename="clients.csv").batch
+    commit_import(by=clinic.manager, data=data, filename="clients (1).csv")  # the same file: nothing imported
+    event = only_event(clinic, "import.commit")
+    assert (event.staff, event.object_type, event.object_id) == (clinic.manager, "importbatch", batch.id)
+    assert event.data == {"filename": "clients.csv", "rows": 1, "branch": "BLR1", "opening_total": 0}
+
+
 def test_a_refused_action_leaves_no_event(clinic, package):
     bill = factories.open_bill(clinic, package.client, ("redemption", package))  # a session held
     with pytest.raises(DomainError):

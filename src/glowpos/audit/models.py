@@ -1,6 +1,7 @@
 """The audit log: who did what, when, to which object, for the actions a manager or an owner
 answers for (voids, discounts, refunds, package freeze/extend/cancel/transfer, interval
-overrides, settings and tax-rate changes).
+overrides, settings and tax-rate changes, receipt links revoked, the receipt wording changed,
+imports with their opening balance).
 
 Rows are written by the services themselves, inside the transaction of the action they record
 (so an action that rolls back leaves no row, and one that commits always has one). A row is

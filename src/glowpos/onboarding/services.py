@@ -19,6 +19,7 @@ from datetime import date, datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from glowpos.audit.services import record as audit
 from glowpos.catalog.models import PackagePlan, PackagePlanItem, PlanKind
 from glowpos.clients.models import Client
 from glowpos.clients.phones import reversed_national_digits
@@ -100,6 +101,9 @@ def commit_import(*, by: StaffMember, data: bytes, filename: str, branch_id: int
                 return Committed(batch=None, created=False, checked=checked)
             batch = _write(by=by, branch=branch, table=table, checked=checked, sha=sha,
                            filename=_clean_name(filename), size=len(data), at=at)
+            audit(by=by, action="import.commit", obj=batch, at=at,
+                  data={"filename": batch.filename, "rows": batch.rows, "branch": branch.code,
+                        "opening_total": checked.opening_total})
             return Committed(batch=batch, created=True, checked=checked)
     except IntegrityError:
         if ImportBatch.objects.filter(business=by.business, sha256=sha).exists():  # the same file, twice at once

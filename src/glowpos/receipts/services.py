@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from glowpos.audit.services import record as audit
 from glowpos.documents.models import Document
 from glowpos.errors import NotFound, ValidationFailed
 from glowpos.receipts.messages import PLACEHOLDERS, unknown_placeholders
@@ -109,9 +110,12 @@ def revoke_receipt(*, document_id: int, reason: str, by: StaffMember) -> Revoked
         require_branch(by, document.branch_id, what="Receipt")
         if not reason:
             raise ValidationFailed("reason: say why the link is revoked.", fields={"reason": "Required."})
-        revoked, _ = RevokedReceipt.objects.get_or_create(
+        revoked, created = RevokedReceipt.objects.get_or_create(
             document=document, defaults={"by": by, "at": timezone.now(), "reason": reason[:300]}
         )
+        if created:
+            audit(by=by, action="receipt.revoke", obj=document, at=revoked.at,
+                  data={"number": document.number, "reason": revoked.reason})
         OutboxMessage.objects.filter(document=document, status=OutboxStatus.PENDING).update(
             status=OutboxStatus.SKIPPED, last_error="The receipt link was revoked."
         )
@@ -132,9 +136,15 @@ def save_template(*, by: StaffMember, channel: str, body: str, subject: str = ""
         known = ", ".join("{" + name + "}" for name in PLACEHOLDERS)
         raise ValidationFailed(f"body: unknown placeholder {{{unknown[0]}}}; use {known}.",
                                fields={"body": f"Unknown placeholder {{{unknown[0]}}}."})
-    template, _ = MessageTemplate.objects.update_or_create(
-        business=by.business, channel=channel,
-        defaults={"body": body, "subject": subject[:200], "send_on_close": send_on_close,
-                  "provider_template_id": (provider_template_id or "").strip()[:60], "updated_by": by},
-    )
+    wanted = {"body": body, "subject": subject[:200], "send_on_close": send_on_close,
+              "provider_template_id": (provider_template_id or "").strip()[:60]}
+    with transaction.atomic():
+        before = MessageTemplate.objects.select_for_update().filter(business=by.business, channel=channel).first()
+        template, _ = MessageTemplate.objects.update_or_create(
+            business=by.business, channel=channel, defaults={**wanted, "updated_by": by},
+        )
+        changed = {f: [getattr(before, f) if before else None, v] for f, v in wanted.items()
+                   if before is None or getattr(before, f) != v}
+        if changed:
+            audit(by=by, action="message_template.change", obj=template, data={"channel": channel, **changed})
     return template
