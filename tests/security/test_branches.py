@@ -106,6 +106,7 @@ class Elsewhere:
     message: object
     batch: object
     voided: object
+    service_id: int
 
 
 @pytest.fixture
@@ -121,12 +122,13 @@ def elsewhere(clinic, mysuru) -> Elsewhere:
     billing.void_bill(bill_id=voided.id, reason="Entered twice", by=clinic.owner)
     data = csv_bytes([["Imported at Mysuru", "9700000001", "", "", "", "", "", "", "", ""]])
     batch = commit_import(by=clinic.owner, data=data, filename="mysuru-clients.csv", branch_id=mysuru.id).batch
-    return Elsewhere(open_bill, closed, closed.documents.get(), message, batch, voided)
+    return Elsewhere(open_bill, closed, closed.documents.get(), message, batch, voided,
+                     clinic.service("Skin cleanup").id)
 
 
 WEB_READS = {  # name: (method, kwargs, data) — another branch's object
     "frontdesk:bill": lambda e: ("get", {"bill_id": e.open_bill.id}, {}),
-    "frontdesk:add_line": lambda e: ("post", {"bill_id": e.open_bill.id}, {"kind": "service", "id": "1"}),
+    "frontdesk:add_line": lambda e: ("post", {"bill_id": e.open_bill.id}, {"kind": "service", "id": e.service_id}),
     "frontdesk:remove_line": lambda e: ("post", {"bill_id": e.open_bill.id, "line_id": e.open_bill.lines.get().id},
                                         {}),
     "frontdesk:close": lambda e: ("post", {"bill_id": e.open_bill.id},
