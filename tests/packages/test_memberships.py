@@ -103,3 +103,26 @@ def test_membership_json_shows_its_period(clinic, api):
     data = api.get(f"/clients/{member.id}").json()["packages"][0]
     assert data["kind"] == "membership" and data["member_discount_bp"] == 1000
     assert data["period"] == {"start": period.purchased_on.isoformat(), "end": period.expires_on.isoformat()}
+
+
+def test_the_member_discount_runs_all_period_after_her_credits_are_used(clinic):
+    # Found by the demo's history: a member who had this month's facial (her period is then
+    # "exhausted") lost the 10 % off for the rest of the month.
+    member = factories.client(clinic)
+    period = _join(clinic, member)
+    factories.redeem(clinic, period)
+    period.refresh_from_db()
+    assert period.status == "exhausted"
+    bill = billing.open_bill(client_id=member.id, by=clinic.front_desk)
+    line = billing.add_service(bill_id=bill.id, service_id=clinic.service("Hair spa").id, by=clinic.front_desk)
+    assert (line.discount, line.amount) == (18_000, 162_000) and "member GLOW-CLUB" in line.description
+
+
+def test_the_member_discount_is_that_of_the_day_the_service_is_billed(clinic):
+    member = factories.client(clinic)
+    period = _join(clinic, member)
+    bill = billing.open_bill(client_id=member.id, by=clinic.front_desk)
+    after = timezone.make_aware(datetime.combine(period.expires_on + timedelta(days=1), datetime.min.time()))
+    line = billing.add_service(bill_id=bill.id, service_id=clinic.service("Hair spa").id, by=clinic.front_desk,
+                               at=after)
+    assert line.discount == 0

@@ -104,19 +104,22 @@ def _priced_line(bill: Bill, *, type: str, description: str, unit_price: int, qu
     )
 
 
-def add_service(*, bill_id: int, service_id: int, quantity: int = 1, by: StaffMember) -> BillLine:
+def add_service(*, bill_id: int, service_id: int, quantity: int = 1, by: StaffMember,
+                at: datetime | None = None) -> BillLine:
+    """A service line, with the member discount of a membership in force on `at`'s day (today)."""
     require_role(by, *COUNTER, action="add to bills")
     _check_quantity(quantity)
+    on = timezone.localdate(at)
     with transaction.atomic():
         bill = lock_open_bill(business=by.business, bill_id=bill_id, by=by)
         service = get_service(business=by.business, service_id=service_id)
         _refuse_mixing(bill)
-        rate = rate_on(business=by.business, code=service.sac, on=timezone.localdate())
+        rate = rate_on(business=by.business, code=service.sac, on=on)
         line = _priced_line(
             bill, type=LineType.SERVICE, description=service.name, unit_price=service.price,
             quantity=quantity, code=service.sac, rate=rate, service=service,
         )
-        membership = member_discount_of(bill.client, on=timezone.localdate())
+        membership = member_discount_of(bill.client, on=on)
         if membership is not None:
             off = round_half_up(line.amount * membership.plan.member_discount_bp, 10000)
             amount = line.amount - off

@@ -100,7 +100,8 @@ def member_discount_of(client: Client, *, on: date) -> ClientPackage | None:
     return (
         ClientPackage.objects.select_related("plan")
         .filter(client=client, plan__kind="membership", plan__member_discount_bp__gt=0,
-                status=PackageStatus.ACTIVE, purchased_on__lte=on, expires_on__gte=on)
+                # Exhausted: her credits are used, but the period (and its discount) runs on.
+                status__in=[PackageStatus.ACTIVE, PackageStatus.EXHAUSTED], purchased_on__lte=on, expires_on__gte=on)
         .order_by("-plan__member_discount_bp").first()
     )
 
