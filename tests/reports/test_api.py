@@ -99,6 +99,16 @@ def test_gstr1_json_for_the_owner_only(chain, owner):
     refused(factories.api_client(chain.c.manager).get("/reports/gstr1?period=2025-05"), 403, "forbidden")
 
 
+def test_gstr1_for_a_quarterly_filer(chain, owner):
+    response = owner.get("/reports/gstr1?period=2025-04&frequency=quarterly")
+
+    assert response.status_code == 200
+    assert json.loads(response.content)["fp"] == "062025"
+    assert response["Content-Disposition"] == f'attachment; filename="GSTR1-{chain.blr.gstin}-062025-quarterly.json"'
+    names_field(refused(owner.get("/reports/gstr1?period=2025-04&frequency=yearly"), 422, "validation_error"),
+                "frequency")
+
+
 @pytest.mark.parametrize("name", ["journal.csv", "tally.xml", "tally-ledgers.xml", "ledger.beancount",
                                   "reports.xlsx"])
 def test_book_exports_are_files_for_the_owner(chain, owner, name):

@@ -139,7 +139,7 @@ def test_xlsx_has_a_sheet_per_table_real_numbers_inr_format_and_frozen_header(ch
 
     book = load_workbook(io.BytesIO(exports.xlsx_bytes(tables)))
 
-    assert book.sheetnames == ["Liability by client", "Liability by package"]
+    assert book.sheetnames == ["Liability by client", "Liability by package", "Client credit"]
     sheet = book["Liability by package"]
     assert sheet.freeze_panes == "A2"
     header = [c.value for c in sheet[1]]

@@ -34,10 +34,10 @@ SCHEMA = json.loads((Path(__file__).parent / "gstr1.schema.json").read_text(), p
 AMOUNT_KEYS = {"val", "txval", "iamt", "camt", "samt", "csamt", "nil_amt", "expt_amt", "ngsup_amt"}
 
 
-def portal_file(business, gstin: str, year: int, month: int) -> dict:
+def portal_file(business, gstin: str, year: int, month: int, *, quarterly: bool = False) -> dict:
     """The GSTR-1 as written (text), read back with every number a Decimal, checked against the
     schema and for two decimals on every amount."""
-    text = gstr1.dumps(gstr1.build(business=business, gstin=gstin, year=year, month=month))
+    text = gstr1.dumps(gstr1.build(business=business, gstin=gstin, year=year, month=month, quarterly=quarterly))
     data = json.loads(text, parse_float=Decimal)
     jsonschema.validate(data, SCHEMA)
     _two_decimals(data)
@@ -209,3 +209,34 @@ def test_a_gstin_of_no_branch_is_not_found(chain):
 
     with pytest.raises(NotFound):
         gstr1.build(business=chain.c.business, gstin="27AAAAA0000A1Z5", year=2025, month=4)
+
+
+def test_a_quarterly_gstr1_covers_the_quarter_and_is_named_by_its_last_month(chain):
+    """A QRMP filer's GSTR-1 for April–June 2025: April's B2C supplies, May's B2B invoice and
+    credit note, both months' documents, filed as return period 06-2025."""
+    gstin = chain.blr.gstin
+    april, may = portal_file(chain.c.business, gstin, 2025, 4), portal_file(chain.c.business, gstin, 2025, 5)
+    quarter = portal_file(chain.c.business, gstin, 2025, 5, quarterly=True)
+
+    assert quarter["fp"] == "062025"
+    assert portal_file(chain.c.business, gstin, 2025, 4, quarterly=True) == quarter  # any month of it
+    assert quarter["b2b"] == may["b2b"]
+    assert quarter["b2cs"] == april["b2cs"]  # Meera's May invoice and its credit note net to nothing
+    assert quarter["hsn"] == {"hsn_b2b": may["hsn"]["hsn_b2b"], "hsn_b2c": april["hsn"]["hsn_b2c"]}
+    assert quarter["doc_issue"]["doc_det"] == [
+        {"doc_num": 1, "doc_typ": "Invoices for outward supply", "docs": [
+            {"num": 1, "from": "BLR1/25-26/00001", "to": "BLR1/25-26/00003", "totnum": 3, "cancel": 1,
+             "net_issue": 2},
+            {"num": 2, "from": "MYS1/25-26/00001", "to": "MYS1/25-26/00002", "totnum": 2, "cancel": 0,
+             "net_issue": 2}]},
+        {"doc_num": 5, "doc_typ": "Credit Note", "docs": [
+            {"num": 1, "from": "BLR1C/25-26/0001", "to": "BLR1C/25-26/0001", "totnum": 1, "cancel": 0,
+             "net_issue": 1}]},
+    ]
+
+
+def test_return_periods_monthly_and_quarterly():
+    assert gstr1.return_period(2025, 5) == (date(2025, 5, 1), date(2025, 5, 31), "052025")
+    assert gstr1.return_period(2025, 5, quarterly=True) == (date(2025, 4, 1), date(2025, 6, 30), "062025")
+    assert gstr1.return_period(2026, 1, quarterly=True) == (date(2026, 1, 1), date(2026, 3, 31), "032026")
+    assert gstr1.return_period(2025, 12, quarterly=True) == (date(2025, 10, 1), date(2025, 12, 31), "122025")

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
+from glowpos.clients.models import Client
 from glowpos.reports import selectors
+from tests import factories
 from tests.reports.history import (
     APRIL,
     BREAKAGE,
@@ -127,3 +131,91 @@ def test_no_sessions_in_may(chain):
     report = selectors.redemptions(business=chain.c.business, start=MAY[0], end=MAY[1])
 
     assert report["total"] == {"sessions": 0, "value": 0} and report["by_service"] == []
+
+
+# Client credit: value packages' unspent money, held in the ledger's Client credit -------------------
+
+GLOW_PAID, GLOW_FACE = 1_000_000, 1_200_000  # GLOW-12K: pay ₹10,000, spend ₹12,000
+HYDRA_FACE = 500_000  # a HydraFacial (₹5,000) paid wholly by credit
+HYDRA_MONEY = 416_667  # the money ₹5,000 of credit stands for: 5,000 × 10,000 / 12,000, rounded half up
+
+
+@pytest.fixture
+def with_credit(plain_chain):
+    """June 2025: Priya (who owes sessions) buys GLOW-12K at BLR1 and spends ₹5,000 of it on a
+    HydraFacial; Meera (who owes nothing: her CLN-5 was voided) buys GLOW-12K at MYS1."""
+    from glowpos.billing import services as billing
+    from tests.reports.history import _sell, at
+
+    c, blr, mys = plain_chain.c, plain_chain.blr, plain_chain.mys
+    priya, meera = plain_chain.priya_lhr.client, Client.objects.get(business=c.business, name="Meera Nair")
+    _sell(c, priya, "GLOW-12K", by=c.front_desk, branch=blr, when=at(date(2025, 6, 2)), method="cash")
+    bill = billing.open_bill(client_id=priya.id, by=c.front_desk, branch_id=blr.id, at=at(date(2025, 6, 10)))
+    billing.add_service(bill_id=bill.id, service_id=c.service("HydraFacial").id, by=c.front_desk)
+    billing.close_bill(bill_id=bill.id, payments=[{"method": "credit", "amount": HYDRA_FACE}],
+                       idempotency_key="credit-june", by=c.front_desk, at=at(date(2025, 6, 10)))
+    _sell(c, meera, "GLOW-12K", by=c.owner, branch=mys, when=at(date(2025, 6, 5)), method="upi")
+    return plain_chain
+
+
+def test_client_credit_is_the_unspent_money_of_value_packages_largest_first(with_credit):
+    report = selectors.client_credit(business=with_credit.c.business, on=date(2025, 8, 1))
+
+    assert [(r["client__name"], r["plan__code"], r["sale_bill__branch__code"], r["credit_left"], r["money_left"])
+            for r in report["packages"]] == [
+        ("Meera Nair", "GLOW-12K", "MYS1", GLOW_FACE, GLOW_PAID),
+        ("Priya Sharma", "GLOW-12K", "BLR1", GLOW_FACE - HYDRA_FACE, GLOW_PAID - HYDRA_MONEY),
+    ]
+    assert (report["count"], report["clients"]) == (2, 2)
+    assert report["totals"]["money_left"] == 2 * GLOW_PAID - HYDRA_MONEY == 1_583_333
+    assert report["totals"]["credit_left"] == 2 * GLOW_FACE - HYDRA_FACE
+    # Sold 2 and 5 June: 60 and 57 days before 1 August.
+    assert {a["key"]: a["money_left"] for a in report["totals"]["ageing"]} == {
+        "age_0_90": 1_583_333, "age_91_180": 0, "age_181_365": 0, "age_over_365": 0}
+
+
+def test_client_credit_ties_to_the_ledger_and_stays_out_of_deferred_revenue(with_credit):
+    business = with_credit.c.business
+    credit = selectors.client_credit(business=business)
+    sessions = selectors.liability_by_package(business=business)
+
+    assert credit["totals"]["money_left"] == selectors.ledger_client_credit_balance(business=business,
+                                                                                    as_of=date.max)
+    # The session packages' liability is what it was without the value packages, and still ties.
+    assert [r["plan__code"] for r in sessions["packages"]] == ["LHR-6", "PEEL-4", "CLN-5"]
+    assert sessions["totals"]["money_left"] == 3_135_593 == selectors.ledger_deferred_balance(
+        business=business, as_of=date.max)
+
+
+def test_liability_by_client_shows_client_credit_apart_from_sessions(with_credit):
+    rows = selectors.liability_by_client(business=with_credit.c.business, on=date(2025, 8, 1))
+
+    assert [(r["client_name"], r["packages"], r["sessions_left"], r["money_left"], r["client_credit"])
+            for r in rows] == [
+        ("Priya Sharma", 2, 5, LHR_TAXABLE - LASER_SESSION, GLOW_PAID - HYDRA_MONEY),
+        ("Lotus Salon", 1, 4, PEEL_TAXABLE, 0),
+        ("Meera Nair", 1, 0, 0, GLOW_PAID),  # credit only: ₹10,000 ranks above Anil's ₹4,237.28
+        ("Anil Rao", 1, 5, CLN_TAXABLE, 0),
+    ]
+    assert rows[2]["age_0_90"] == 0  # the ageing columns are the sessions' money
+
+
+def test_a_managers_client_credit_is_what_her_branches_sold(with_credit):
+    report = selectors.client_credit(business=with_credit.c.business, branches=[with_credit.mys.id])
+
+    assert [r["client__name"] for r in report["packages"]] == ["Meera Nair"]
+    assert report["totals"]["money_left"] == GLOW_PAID
+
+
+def test_the_liability_screen_and_api_show_client_credit_and_its_tie(with_credit):
+    from django.test import Client as HttpClient
+
+    http = HttpClient()
+    http.force_login(with_credit.c.owner.user)
+    page = http.get("/reports/liability/").content.decode()
+    assert 'data-credit-ties="yes"' in page and "✓ Client credit ties to ledger" in page
+    assert "Client credit: value packages" in page
+
+    body = factories.api_client(with_credit.c.owner).get("/reports/liability").json()
+    assert body["client_credit"]["totals"]["money_left"] == body["client_credit"]["ledger"] == 1_583_333
+    assert body["totals"]["money_left"] == body["ledger"] == 3_135_593

@@ -139,3 +139,14 @@ def test_gstr1_with_a_bad_month_is_refused(chain, owner):
     response = owner.get(f"/reports/exports/gstr1.json?gstin={chain.blr.gstin}&period=2025-13")
 
     assert response.status_code == 422 and "period: a month as YYYY-MM" in response.content.decode()
+
+
+def test_gstr1_quarterly_from_the_screen(chain, owner):
+    page = owner.get("/reports/exports/").content.decode()
+    assert 'name="frequency"' in page and 'value="quarterly"' in page
+
+    response = owner.get(f"/reports/exports/gstr1.json?gstin={chain.blr.gstin}&period=2025-05&frequency=quarterly")
+    assert response.status_code == 200 and json.loads(response.content)["fp"] == "062025"
+
+    response = owner.get(f"/reports/exports/gstr1.json?gstin={chain.blr.gstin}&period=2025-05&frequency=weekly")
+    assert response.status_code == 422 and "frequency: monthly or quarterly" in response.content.decode()

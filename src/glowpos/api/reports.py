@@ -56,14 +56,21 @@ def rollforward(request, start: date = From, end: date = To, by: By = "month", b
 
 @router.get("/liability")
 def liability(request, branch: int | None = Branch, limit: int = Query(500, ge=1, le=10000)) -> dict:
-    """Sessions and money still owed today, by client and by package (largest first), with ageing."""
+    """Sessions and money still owed today, by client and by package (largest first), with ageing;
+    `client_credit`: value packages' unspent money (the ledger's Client credit), apart."""
     scope = scope_for(request.staff, branch)
     by_package = selectors.liability_by_package(business=scope.business, branches=scope.branches, limit=limit)
+    on = date.fromisoformat(by_package["on"])
+    every = scope.branches is None
     return _inr({
         **by_package,
-        "by_client": selectors.liability_by_client(business=scope.business, branches=scope.branches, limit=limit),
-        "ledger": selectors.ledger_deferred_balance(business=scope.business, as_of=date.fromisoformat(by_package["on"]))
-        if scope.branches is None else None,
+        "by_client": selectors.liability_by_client(business=scope.business, on=on, branches=scope.branches,
+                                                   limit=limit),
+        "ledger": selectors.ledger_deferred_balance(business=scope.business, as_of=on) if every else None,
+        "client_credit": {
+            **selectors.client_credit(business=scope.business, on=on, branches=scope.branches, limit=limit),
+            "ledger": selectors.ledger_client_credit_balance(business=scope.business, as_of=on) if every else None,
+        },
     })
 
 
@@ -129,13 +136,16 @@ def _attachment(response: HttpResponse, filename: str) -> HttpResponse:
 
 @router.get("/gstr1")
 def gstr1(request, gstin: str | None = Query(None, description="Default: the business's only GSTIN."),
-          period: str | None = Query(None, description="The month, YYYY-MM; default: last month.")):
-    """GSTR-1 of one GSTIN for one month in the GST portal's offline-tool JSON (rupees, 2 decimals)."""
+          period: str | None = Query(None, description="The month, YYYY-MM; default: last month."),
+          frequency: Literal["monthly", "quarterly"] = Query(
+              "monthly", description="quarterly: a QRMP filer's return for the quarter `period` is in "
+                                     "(fp: the quarter's last month).")):
+    """GSTR-1 of one GSTIN for one month (or quarter) in the GST portal's offline-tool JSON (rupees, 2 decimals)."""
     require_owner(request.staff)
     scope = scope_for(request.staff)
     today = timezone.localdate()
     body, filename = exports.book_export("gstr1.json", scope=scope, params=Params(today, today),
-                                         get={"gstin": gstin, "period": period})
+                                         get={"gstin": gstin, "period": period, "frequency": frequency})
     return _attachment(HttpResponse(body, content_type="application/json"), filename)
 
 

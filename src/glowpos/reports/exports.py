@@ -427,8 +427,9 @@ def book_export(name: str, *, scope, params: Params, get) -> tuple[object, str]:
         return beancount(**kwargs), f"ledger-{period}.beancount"
     if name == "gstr1.json":
         gstin, year, month = gstr1_params(scope, get)
-        data = gstr1.build(business=business, gstin=gstin, year=year, month=month)
-        return gstr1.dumps(data), f"GSTR1-{gstin}-{month:02d}{year}.json"
+        quarterly = gstr1_quarterly(get)
+        data = gstr1.build(business=business, gstin=gstin, year=year, month=month, quarterly=quarterly)
+        return gstr1.dumps(data), f"GSTR1-{gstin}-{data['fp']}{'-quarterly' if quarterly else ''}.json"
     if name == "reports.xlsx":
         tables = []
         for report in REPORTS.values():
@@ -437,6 +438,14 @@ def book_export(name: str, *, scope, params: Params, get) -> tuple[object, str]:
             tables.extend(report.tables(report.fetch(scope, params, None)))
         return xlsx_bytes(tables), f"glowpos-reports-{period}.xlsx"
     raise ValidationFailed("export: unknown export.", fields={"export": "Unknown."})
+
+
+def gstr1_quarterly(get) -> bool:
+    """frequency=monthly (default) or quarterly (a QRMP filer: the quarter of `period`)."""
+    frequency = (get.get("frequency") or "monthly").strip().lower()
+    if frequency not in ("monthly", "quarterly"):
+        raise ValidationFailed("frequency: monthly or quarterly.", fields={"frequency": "monthly or quarterly."})
+    return frequency == "quarterly"
 
 
 def gstr1_params(scope, get) -> tuple[str, int, int]:

@@ -1,5 +1,6 @@
 """GSTR-1 in the GST portal's offline-tool JSON: B2B, CDNR, B2CL, CDNUR, B2CS, nil/exempt,
-the HSN summary and the documents issued, for one GSTIN and one month.
+the HSN summary and the documents issued, for one GSTIN and one month, or one quarter for a
+quarterly (QRMP) filer.
 
 Amounts are rupees with two decimals, converted from integer paise with Decimal (never
 float) and written as JSON numbers by `dumps` below, because json.dumps cannot write a
@@ -57,6 +58,19 @@ def month_range(year: int, month: int) -> tuple[date, date]:
     return first, date.fromordinal(nxt.toordinal() - 1)
 
 
+def return_period(year: int, month: int, *, quarterly: bool = False) -> tuple[date, date, str]:
+    """The first and last day a return covers and its `fp` (MMYYYY). A monthly return is the
+    month. A quarterly one (QRMP: turnover up to ₹5 crore) is the quarter the month is in —
+    April–June, July–September, October–December, January–March — and its fp is the quarter's
+    last month, as the portal names it (Apr–Jun 2025: 062025)."""
+    if not quarterly:
+        start, end = month_range(year, month)
+        return start, end, f"{month:02d}{year}"
+    first = month - (month - 1) % 3
+    last = first + 2
+    return month_range(year, first)[0], month_range(year, last)[1], f"{last:02d}{year}"
+
+
 def _item(row: dict, num: int, *, intra_fields: bool = True) -> dict:
     det = {"txval": rupees(row["taxable"]), "rt": rate(row["rate_bp"])}
     if intra_fields:
@@ -74,11 +88,13 @@ def _per_document(rows: list[dict], *, intra_fields: bool = True) -> dict[int, d
     return docs
 
 
-def build(*, business: Business, gstin: str, year: int, month: int, using: str | None = None) -> dict:
-    """The GSTR-1 of `gstin` for the month, as a dict of Decimals, ints and strings."""
-    start, end = month_range(year, month)
+def build(*, business: Business, gstin: str, year: int, month: int, quarterly: bool = False,
+          using: str | None = None) -> dict:
+    """The GSTR-1 of `gstin` for the month (or, `quarterly`, the quarter the month is in), as a
+    dict of Decimals, ints and strings."""
+    start, end, fp = return_period(year, month, quarterly=quarterly)
     data = selectors.gstr1_lines(business=business, gstin=gstin, start=start, end=end, using=using)
-    out: dict = {"gstin": gstin, "fp": f"{month:02d}{year}", "version": VERSION, "hash": "hash"}
+    out: dict = {"gstin": gstin, "fp": fp, "version": VERSION, "hash": "hash"}
 
     b2b: dict[str, list] = defaultdict(list)
     for doc in _per_document(data["b2b"]).values():

@@ -198,6 +198,11 @@ def _liability(scope, p, using):
         "by_package": by_package["packages"], "count": by_package["count"], "totals": by_package["totals"],
         "ledger": selectors.ledger_deferred_balance(business=scope.business, as_of=today, using=using)
         if scope.branches is None else None,
+        # Value packages: money held for the client to spend, apart from the sessions owed.
+        "credit": selectors.client_credit(business=scope.business, on=today, branches=scope.branches,
+                                          limit=p.limit, using=using),
+        "credit_ledger": selectors.ledger_client_credit_balance(business=scope.business, as_of=today, using=using)
+        if scope.branches is None else None,
     }
 
 
@@ -212,8 +217,10 @@ def _liability_tables(d):
               [Column("client_name", "Client"), Column("phone", "Phone", PHONE),
                Column("packages", "Packages", INT, screen=False),
                Column("sessions_left", "Sessions left", INT, short="Sessions"),
-               Column("money_left", "Money left (₹)", MONEY), *AGE_COLUMNS],
-              d["by_client"], {"client_name": "Total", "packages": d["count"], **d["totals"], **ageing},
+               Column("money_left", "Money left (₹)", MONEY), *AGE_COLUMNS,
+               Column("client_credit", "Client credit (₹)", MONEY, short="Credit")],
+              d["by_client"], {"client_name": "Total", "packages": d["count"] + d["credit"]["count"], **d["totals"],
+                               **ageing, "client_credit": d["credit"]["totals"]["money_left"]},
               count=d["clients"]),
         Table("Liability by package", "Outstanding liability by package",
               [Column("client__name", "Client"), Column("client__phone", "Phone", PHONE, screen=False),
@@ -225,6 +232,15 @@ def _liability_tables(d):
                Column("recognized", "Recognized (₹)", MONEY, screen=False),
                Column("money_left", "Money left (₹)", MONEY), Column("age_days", "Age (days)", INT, screen=False)],
               d["by_package"], {"client__name": "Total", **d["totals"]}, count=d["count"]),
+        Table("Client credit", "Client credit: value packages' unspent money",
+              [Column("client__name", "Client"), Column("client__phone", "Phone", PHONE, screen=False),
+               Column("plan__code", "Plan"),
+               Column("plan__name", "Package", screen=False), Column("sale_bill__branch__code", "Sold at"),
+               Column("purchased_on", "Sold on", DATE), Column("expires_on", "Expires on", DATE),
+               Column("effective_status", "Status"), Column("price", "Paid (₹)", MONEY, screen=False),
+               Column("credit_left", "Credit left (face) (₹)", MONEY, short="Credit left"),
+               Column("money_left", "Money held (₹)", MONEY), Column("age_days", "Age (days)", INT, screen=False)],
+              d["credit"]["packages"], {"client__name": "Total", **d["credit"]["totals"]}, count=d["credit"]["count"]),
     ]
 
 
@@ -348,7 +364,7 @@ REPORTS: dict[str, Report] = {r.slug: r for r in [
            "Package money still owed in sessions: opening + sold − recognized − breakage − refunded = closing.",
            _rollforward, _rollforward_tables, options=("by",)),
     Report("liability", "Outstanding liability", "Sessions and money still owed, by client and by package, "
-           "with ageing.", _liability, _liability_tables, period=False),
+           "with ageing; value packages' client credit apart.", _liability, _liability_tables, period=False),
     Report("expiring", "Packages expiring soon", "Clients to call before their sessions lapse.",
            _expiring, _expiring_tables, period=False, options=("within",)),
     Report("redemptions", "Sessions redeemed", "By service, staff, branch and day.", _redemptions,

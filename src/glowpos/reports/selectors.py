@@ -38,7 +38,7 @@ from django.db.models.functions import Cast, Coalesce, Substr, TruncDate, TruncM
 from django.utils import timezone
 
 from glowpos.billing.models import BillLine, BillStatus, LineType
-from glowpos.catalog.models import TaxRate
+from glowpos.catalog.models import PlanKind, TaxRate
 from glowpos.documents.models import Document, DocumentKind
 from glowpos.errors import NotFound, ValidationFailed
 from glowpos.ledger import chart
@@ -278,10 +278,12 @@ AGEING = (  # (key, label, youngest age in days, oldest) by days since the sale
 )
 
 
-def _owed_packages(business: Business, branches: Branches, using: str | None):
+def _owed_packages(business: Business, branches: Branches, using: str | None, *, value: bool = False):
     """Packages still owed, in the branches that sold them (imported ones: no branch, so only
-    someone who sees every branch sees them)."""
+    someone who sees every branch sees them): session packages (deferred revenue), or with
+    `value` the value packages (client credit: money held, no supply yet)."""
     qs = ClientPackage.objects.using(using).filter(business=business, status__in=OWED_STATUSES)
+    qs = qs.filter(plan__kind=PlanKind.VALUE) if value else qs.exclude(plan__kind=PlanKind.VALUE)
     return _in_branches(qs, "sale_bill__branch_id", branches)
 
 
@@ -379,23 +381,79 @@ def liability_by_package(*, business: Business, on: date | None = None, branches
 
 def liability_by_client(*, business: Business, on: date | None = None, branches: Branches = None,
                         limit: int | None = None, using: str | None = None) -> list[dict]:
-    """Per client: packages, sessions and money left, and the money by age of the sale,
-    largest balance first. Two GROUP BY client queries, merged by client."""
+    """Per client: packages, sessions and money left, and the money by age of the sale, and
+    apart from them her client credit (value packages' unspent money); largest balance (money
+    left + client credit) first. Three GROUP BY client queries, merged by client."""
     on = on or timezone.localdate()
     owed, recognized = _owed_by("client_id", business, on, branches, using)
-    rows = [
-        {"client_id": r["package__client_id"], "client_name": r["package__client__name"],
-         "phone": r["package__client__phone"], **_left(r, recognized.get(r["package__client_id"], {}))}
+    rows = {
+        r["package__client_id"]: {
+            "client_id": r["package__client_id"], "client_name": r["package__client__name"],
+            "phone": r["package__client__phone"], **_left(r, recognized.get(r["package__client_id"], {})),
+            "client_credit": 0}
         for r in owed
-    ]
-    rows.sort(key=lambda r: (-r["money_left"], r["client_name"], r["client_id"]))
-    return rows[:limit] if limit else rows
+    }
+    for r in (_owed_packages(business, branches, using, value=True)
+              .values("client_id", "client__name", "client__phone")
+              .annotate(credit=Sum(F("price") - F("credit_money_used")), n=Count("id")).order_by()):
+        row = rows.get(r["client_id"])
+        if row is None:
+            row = rows[r["client_id"]] = {
+                "client_id": r["client_id"], "client_name": r["client__name"], "phone": r["client__phone"],
+                **_left({"packages": 0, "left": 0, "value": 0, **dict.fromkeys(k for k, *_ in AGEING)}, {})}
+        row["packages"] += r["n"]
+        row["client_credit"] = r["credit"] or 0
+    out = sorted(rows.values(), key=lambda r: (-(r["money_left"] + r["client_credit"]), r["client_name"],
+                                                r["client_id"]))
+    return out[:limit] if limit else out
+
+
+def client_credit(*, business: Business, on: date | None = None, branches: Branches = None,
+                  limit: int | None = None, using: str | None = None) -> dict:
+    """Value packages still owed: the money paid for them not yet spent (price − the money the
+    spends consumed), which the ledger holds as Client credit (no supply yet, so no GST), and
+    the face value of credit left; largest first, with totals (SQL aggregates) and the ageing."""
+    on = on or timezone.localdate()
+    packages = _owed_packages(business, branches, using, value=True)
+    money_left = F("price") - F("credit_money_used")
+    rows_qs = (
+        packages.annotate(money_left=money_left, credit_left=F("credit_total") - F("credit_used"))
+        .values("id", "client_id", "client__name", "client__phone", "plan__code", "plan__name", "purchased_on",
+                "expires_on", "status", "price", "sale_bill__branch__code", "credit_left", "money_left")
+        .order_by("-money_left", "id")
+    )
+    rows = list(rows_qs[:limit] if limit else rows_qs)
+    for r in rows:
+        r["effective_status"] = PackageStatus.EXPIRED if r["expires_on"] < on else r["status"]
+        r["age_days"] = (on - r["purchased_on"]).days
+    totals = packages.aggregate(
+        packages=Count("id"), clients=Count("client_id", distinct=True),
+        credit_left=Coalesce(Sum(F("credit_total") - F("credit_used")), 0), money_left=Coalesce(Sum(money_left), 0),
+        **{key: Coalesce(Sum(money_left, filter=_age_q("", on, lo, hi)), 0) for key, _, lo, hi in AGEING},
+    )
+    return {
+        "on": on.isoformat(), "packages": rows, "count": totals["packages"], "clients": totals["clients"],
+        "totals": {"credit_left": totals["credit_left"], "money_left": totals["money_left"],
+                   "ageing": [{"key": key, "label": label, "money_left": totals[key]}
+                              for key, label, _, _ in AGEING]},
+    }
+
+
+def ledger_liability_balance(*, business: Business, account: str, as_of: date, using: str | None = None) -> int:
+    """A liability account's balance in the ledger (credit-positive) at the end of `as_of`, every branch."""
+    total = (Posting.objects.using(using).filter(account__business=business, account__code=account,
+                                                 date__lte=as_of).aggregate(s=Sum("amount"))["s"])
+    return -(total or 0)
 
 
 def ledger_deferred_balance(*, business: Business, as_of: date, using: str | None = None) -> int:
     """The ledger's deferred revenue (credit-positive) at the end of `as_of`, every branch."""
-    total = _deferred_postings(business, None, using).filter(date__lte=as_of).aggregate(s=Sum("amount"))["s"]
-    return -(total or 0)
+    return ledger_liability_balance(business=business, account=DEFERRED_REVENUE, as_of=as_of, using=using)
+
+
+def ledger_client_credit_balance(*, business: Business, as_of: date, using: str | None = None) -> int:
+    """The ledger's client credit (value packages' money held, credit-positive) at the end of `as_of`."""
+    return ledger_liability_balance(business=business, account=chart.CLIENT_CREDIT, as_of=as_of, using=using)
 
 
 # Packages expiring soon ---------------------------------------------------------------------

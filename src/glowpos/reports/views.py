@@ -245,6 +245,9 @@ def _liability_screen(data, tables, params, scope):
             series=[Series("Money left", [a["money_left"] for a in data["totals"]["ageing"]])],
             label="Money owed in sessions by age of the sale", height=240, label_values=True),
         "ties": data["ledger"] is not None and data["ledger"] == data["totals"]["money_left"],
+        "credit": screen_table(tables[2], index=2, links={"client__name": _client_link("client_id")}),
+        "credit_ties": data["credit_ledger"] is not None
+        and data["credit_ledger"] == data["credit"]["totals"]["money_left"],
     }
 
 
