@@ -2,7 +2,8 @@
 
     python -m bench search   [--clients 100000] [--queries 500]
     python -m bench checkout [--bills 300]
-    python -m bench reports  [--redemptions 1000000] [--reuse]   (bench/reports.py: every report, export)
+    python -m bench reports  [--redemptions 1000000] [--reuse] [--repeat 3] [--only text]
+                             (bench/reports.py: every report and export, median of the runs)
     python -m bench import   [--rows 10000] [--format xlsx|csv]
     python -m bench load     [--seconds 30] [--terminals 32] [--workers 4]   (bench/load.py: gunicorn
                              on a scratch PostgreSQL database, HTTP visits, then the invariants)
@@ -237,6 +238,8 @@ def main(argv: list[str]) -> None:
     r = sub.add_parser("reports")
     r.add_argument("--redemptions", type=int, default=1_000_000)
     r.add_argument("--reuse", action="store_true", help="time the chain generated last time, generate nothing")
+    r.add_argument("--repeat", type=int, default=1, help="time each report this many times; print the median")
+    r.add_argument("--only", default="", help="time only the reports and exports whose label contains this")
     m = sub.add_parser("import")
     m.add_argument("--rows", type=int, default=10_000)
     m.add_argument("--format", choices=["xlsx", "csv"], default="xlsx")
@@ -266,7 +269,7 @@ def main(argv: list[str]) -> None:
     elif args.what == "reports":
         from bench.reports import run
 
-        run(args.redemptions, reuse=args.reuse)
+        run(args.redemptions, reuse=args.reuse, repeat=args.repeat, only=args.only)
     else:
         bench_checkout(args.bills)
 

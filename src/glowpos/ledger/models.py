@@ -84,7 +84,9 @@ class Posting(models.Model):
 
     class Meta:
         constraints = [models.CheckConstraint(condition=~Q(amount=0), name="posting_not_zero")]
-        indexes = [models.Index(fields=["account", "date"], name="posting_account_date_idx")]
+        # In posting order within an account and day: a balance "as of" is a range of it, and the
+        # general ledger's first page (running balance, LIMIT) reads it in order and stops.
+        indexes = [models.Index(fields=["account", "date", "entry", "id"], name="posting_account_date_entry_idx")]
 
     def save(self, *args, **kwargs):
         if self.pk is not None and not kwargs.get("force_insert"):

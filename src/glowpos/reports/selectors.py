@@ -20,6 +20,7 @@ from django.db.models import (
     BooleanField,
     CharField,
     Case,
+    DateField,
     Count,
     Exists,
     F,
@@ -38,14 +39,14 @@ from django.db.models.functions import Cast, Coalesce, Substr, TruncDate, TruncM
 from django.utils import timezone
 
 from glowpos.billing.models import BillLine, BillStatus, LineType
-from glowpos.catalog.models import PlanKind, TaxRate
+from glowpos.catalog.models import PlanKind, Service, TaxRate
 from glowpos.documents.models import Document, DocumentKind
 from glowpos.errors import NotFound, ValidationFailed
 from glowpos.ledger import chart
 from glowpos.ledger.chart import DEFERRED_REVENUE
 from glowpos.ledger.models import Account, AccountType, EntryKind, JournalEntry, Posting
 from glowpos.packages.models import ClientPackage, Entitlement, PackageStatus, Redemption, RedemptionStatus
-from glowpos.tenancy.models import Branch, Business
+from glowpos.tenancy.models import Branch, Business, StaffMember
 
 INDIA = ZoneInfo("Asia/Kolkata")
 Branches = Sequence[int] | None
@@ -208,22 +209,27 @@ def deferred_rollforward(*, business: Business, start: date, end: date, by: str 
     the end of the period, computed without looking at kinds. `ties` is closing == ledger.
     """
     listed = periods(start, end, by) if by else []
-    with consistent_read(using):
-        postings = _deferred_postings(business, branches, using)
-        opening = dict(
-            postings.filter(date__lt=start).values_list("entry__branch_id").annotate(s=Sum("amount"))
-            .values_list("entry__branch_id", "s")
-        )
-        ledger = dict(
-            postings.filter(date__lte=end).values_list("entry__branch_id").annotate(s=Sum("amount"))
-            .values_list("entry__branch_id", "s")
-        )
-        moved = postings.filter(date__gte=start, date__lte=end)
-        if by:
-            moved = moved.annotate(period=_trunc("date", by)).values("entry__branch_id", "entry__kind", "period")
+    # One pass over the deferred-revenue postings up to `end`, grouped by branch, kind of entry and
+    # day (NULL: before the period, the opening; by=None: one bucket for the period): opening,
+    # movements and the ledger's closing balance all come from the same rows, so one statement
+    # reads one snapshot. The ledger's balance is every row's sum, whatever its kind.
+    in_period = F("date") if by else Value(end)
+    day = Case(When(date__lt=start, then=Value(None, output_field=DateField())), default=in_period,
+               output_field=DateField())
+    grouped = list(
+        _deferred_postings(business, branches, using).filter(date__lte=end).annotate(day=day)
+        .values("entry__branch_id", "entry__kind", "day").annotate(s=Sum("amount")).order_by()
+    )
+    opening: dict[int, int] = defaultdict(int)
+    ledger: dict[int, int] = defaultdict(int)
+    moved: dict[tuple, int] = defaultdict(int)
+    for r in grouped:
+        ledger[r["entry__branch_id"]] += r["s"]
+        if r["day"] is None:
+            opening[r["entry__branch_id"]] += r["s"]
         else:
-            moved = moved.values("entry__branch_id", "entry__kind")
-        moved = list(moved.annotate(s=Sum("amount")).order_by())
+            moved[(r["entry__branch_id"], r["entry__kind"], _period_key(r["day"], by) if by else None)] += r["s"]
+    moved = [{"entry__branch_id": b, "entry__kind": k, "period": p, "s": v} for (b, k, p), v in moved.items()]
     names = branch_names(business=business, using=using)
 
     by_branch: dict[int, dict[str, int]] = defaultdict(_blank_row)
@@ -500,11 +506,11 @@ def expiring(*, business: Business, within: int = 30, on: date | None = None, br
 
 # Sessions redeemed --------------------------------------------------------------------------
 
-REDEMPTION_GROUPS = {
-    "service": ("entitlement__service_id", "entitlement__service__name"),
+REDEMPTION_GROUPS = {  # group → the redemption's column (the names are read apart, a few rows)
+    "service": "entitlement__service_id",
     # There is no practitioner on a redemption yet: the staff member who applied the package.
-    "staff": ("by_id", "by__user__username"),
-    "branch": ("bill__branch_id", "bill__branch__code"),
+    "staff": "by_id",
+    "branch": "bill__branch_id",
 }
 
 
@@ -512,36 +518,53 @@ def redemptions(*, business: Business, start: date, end: date, branches: Branche
                 using: str | None = None) -> dict:
     """Sessions redeemed (posted, not reversed) in the period, by service, by staff member,
     by branch and by day (by month for periods longer than a month); `value` is the revenue
-    recognized for them."""
+    recognized for them.
+
+    One GROUP BY (service, staff, branch, day or month) over the period's redemptions — a few
+    thousand grouped rows however many sessions — which Python adds up four ways; four GROUP
+    BYs would read the redemptions (and join their bills) four times."""
     base = _in_branches(
         Redemption.objects.using(using).filter(
             business=business, status=RedemptionStatus.POSTED,
             posted_at__gte=_day_start(start), posted_at__lt=_after(end)),
         "bill__branch_id", branches,
     )
-    out: dict = {"from": start.isoformat(), "to": end.isoformat()}
-    for group, (key, label) in REDEMPTION_GROUPS.items():
-        out[f"by_{group}"] = [
-            {"id": r[key], "name": r[label], "sessions": r["sessions"], "value": r["value"] or 0}
-            for r in base.values(key, label).annotate(sessions=Count("id"), value=Sum("value"))
-            .order_by("-sessions", label)
-        ]
     # By day for a month or less, by month beyond (a year of daily bars says little).
     by = "day" if (end - start).days <= 31 else "month"
     trunc = TruncDate("posted_at", tzinfo=INDIA) if by == "day" else TruncMonth("posted_at", tzinfo=INDIA)
-    grouped = {
-        _period_key(r["period"], by): r
-        for r in base.annotate(period=trunc).values("period").annotate(sessions=Count("id"), value=Sum("value"))
-        .order_by()
+    grouped = list(
+        base.annotate(period=trunc).values("period", *REDEMPTION_GROUPS.values())
+        .annotate(sessions=Count("id"), value=Sum("value")).order_by()
+    )
+    ids = {group: {r[key] for r in grouped} for group, key in REDEMPTION_GROUPS.items()}
+    names = {
+        "service": dict(Service.objects.using(using).filter(id__in=ids["service"]).values_list("id", "name")),
+        "staff": dict(StaffMember.objects.using(using).filter(id__in=ids["staff"])
+                      .values_list("id", "user__username")),
+        "branch": dict(Branch.objects.using(using).filter(id__in=ids["branch"]).values_list("id", "code")),
     }
+    out: dict = {"from": start.isoformat(), "to": end.isoformat()}
+    for group, key in REDEMPTION_GROUPS.items():
+        sums: dict = defaultdict(lambda: [0, 0])
+        for r in grouped:
+            sums[r[key]][0] += r["sessions"]
+            sums[r[key]][1] += r["value"] or 0
+        rows = [{"id": i, "name": names[group].get(i), "sessions": n, "value": v} for i, (n, v) in sums.items()]
+        rows.sort(key=lambda r: (-r["sessions"], r["name"] or ""))
+        out[f"by_{group}"] = rows
+    per_period: dict = defaultdict(lambda: [0, 0])
+    for r in grouped:
+        key = _period_key(r["period"], by)
+        per_period[key][0] += r["sessions"]
+        per_period[key][1] += r["value"] or 0
     out["by"] = by
     out["by_period"] = [
-        {"period": p.key, "label": p.label, "sessions": grouped.get(p.key, {}).get("sessions", 0),
-         "value": grouped.get(p.key, {}).get("value") or 0}
+        {"period": p.key, "label": p.label, "sessions": per_period.get(p.key, (0, 0))[0],
+         "value": per_period.get(p.key, (0, 0))[1]}
         for p in periods(start, end, by)
     ]
-    out["total"] = {"sessions": sum(r["sessions"] for r in out["by_service"]),
-                    "value": sum(r["value"] for r in out["by_service"])}
+    out["total"] = {"sessions": sum(r["sessions"] for r in grouped),
+                    "value": sum(r["value"] or 0 for r in grouped)}
     return out
 
 
@@ -559,21 +582,20 @@ def revenue_vs_cash(*, business: Business, start: date, end: date, by: str = "da
     added + GST + other (round-off, discounts, client credit), to the paisa, because every
     entry balances and all its postings share its date and branch."""
     listed = periods(start, end, by)
-    known = CASH_ACCOUNTS + REVENUE_ACCOUNTS + TAX_ACCOUNTS + (DEFERRED_REVENUE,)
+    column = {**dict.fromkeys(CASH_ACCOUNTS, "cash"), **dict.fromkeys(REVENUE_ACCOUNTS, "revenue"),
+              DEFERRED_REVENUE: "deferred", **dict.fromkeys(TAX_ACCOUNTS, "tax")}
+    codes = dict(Account.objects.using(using).filter(business=business).values_list("id", "code"))
     qs = _in_branches(
-        Posting.objects.using(using).filter(account__business=business, date__gte=start, date__lte=end),
+        Posting.objects.using(using).filter(account_id__in=list(codes), date__gte=start, date__lte=end),
         "entry__branch_id", branches,
     )
-    grouped = {
-        _period_key(r["period"], by): r
-        for r in qs.annotate(period=_trunc("date", by)).values("period").annotate(
-            cash=Sum("amount", filter=Q(account__code__in=CASH_ACCOUNTS)),
-            revenue=Sum("amount", filter=Q(account__code__in=REVENUE_ACCOUNTS)),
-            deferred=Sum("amount", filter=Q(account__code=DEFERRED_REVENUE)),
-            tax=Sum("amount", filter=Q(account__code__in=TAX_ACCOUNTS)),
-            other=Sum("amount", filter=~Q(account__code__in=known)),
-        ).order_by()
-    }
+    # One GROUP BY account and day (or month) — no join to the accounts, no filter per column —
+    # and Python files each account's sums under its column.
+    # Grouped by day even for months: a date is cheaper to group by than its text (≤ 366 rows a
+    # year per account).
+    grouped: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for r in qs.values("date", "account_id").annotate(s=Sum("amount")).order_by():
+        grouped[_period_key(r["date"], by)][column.get(codes[r["account_id"]], "other")] += r["s"]
     rows = []
     for p in listed:
         g = grouped.get(p.key, {})
@@ -793,16 +815,21 @@ def document_series(*, business: Business, start: date, end: date, branches: Bra
         Document.objects.using(using).filter(business=business, date__gte=start, date__lte=end),
         "branch_id", branches,
     )
-    # Cancelled: issued, then voided (a credit note cites it, or a ₹0 note was reversed).
-    cancelled = Q(bill__status=BillStatus.VOIDED) & ~Q(kind=DocumentKind.CREDIT_NOTE)
+    # Cancelled: issued, then voided (a credit note cites it, or a ₹0 note was reversed). Counted
+    # apart from the voided bills' side (few), so the big GROUP BY joins no bill: plain counts over
+    # the documents (each joins one series and one branch; a COUNT DISTINCT would sort every group).
+    cancelled = dict(
+        docs.filter(bill__status=BillStatus.VOIDED).exclude(kind=DocumentKind.CREDIT_NOTE)
+        .values_list("series_id").annotate(n=Count("id")).values_list("series_id", "n").order_by()
+    )
     rows = []
     for r in (
         docs.values("series_id", "series__prefix", "series__fy", "kind", "branch__code")
         .annotate(first=Min("number"), last=Max("number"), first_seq=Min("seq"), last_seq=Max("seq"),
-                  count=Count("id", distinct=True),
-                  cancelled=Count("id", distinct=True, filter=cancelled))
+                  count=Count("id"))
         .order_by("branch__code", "series__fy", "kind")
     ):
+        r["cancelled"] = cancelled.get(r["series_id"], 0)
         rows.append({
             "series_id": r["series_id"], "branch_code": r["branch__code"], "kind": r["kind"],
             "kind_label": DocumentKind(r["kind"]).label, "prefix": r["series__prefix"], "fy": r["series__fy"],
