@@ -198,6 +198,7 @@ WEB_ROLE_TABLE: dict[str, frozenset[str]] = {
     "frontdesk:package_action[cancel]": MANAGERS,
     "frontdesk:package_action[transfer]": MANAGERS,
     "frontdesk:package_action[share]": COUNTER,
+    "frontdesk:package_action[unshare]": COUNTER,
     "frontdesk:client_new": COUNTER,
     "frontdesk:redeem": COUNTER,
     "frontdesk:start_bill": COUNTER,
@@ -228,9 +229,14 @@ def _web_post(name: str, own):
         if action == "unfreeze" and own.package.status != "frozen":
             freeze_package(package_id=own.package.id, reason="Travelling", by=own.clinic.owner)
         other = factories.client(own.clinic, name="Sister")
+        if action == "unshare":
+            from glowpos.packages.services import share_package
+
+            share_package(package_id=own.package.id, client_id=other.id, by=own.clinic.owner)
         data = {"freeze": {"reason": "Travelling"}, "unfreeze": {"reason": "Back"},
                 "extend": {"days": "30", "reason": "Goodwill"}, "cancel": {"reason": "Moving", "method": "cash"},
-                "transfer": {"to_client_id": other.id, "reason": "Gift"}, "share": {"client_id": other.id}}[action]
+                "transfer": {"to_client_id": other.id, "reason": "Gift"}, "share": {"client_id": other.id},
+                "unshare": {"client_id": other.id}}[action]
         return reverse("frontdesk:package_action", kwargs={"package_id": own.package.id, "action": action}), data
     if name in WEB_OBJECT_REQUESTS:
         _, kwargs, data = WEB_OBJECT_REQUESTS[name](own, own)
@@ -271,6 +277,11 @@ def test_every_screen_that_takes_a_post_has_a_row_in_the_web_role_table(mine):
     rows = {n.split("[")[0] for n in WEB_ROLE_TABLE}
     assert posting - rows - WEB_PUBLIC_POSTS == set(), "decide who may POST to these screens"
     assert rows - posting == set(), "WEB_ROLE_TABLE names screens that take no POST"
+    from glowpos.frontdesk.views import PACKAGE_ACTIONS
+
+    actions = {f"frontdesk:package_action[{a}]" for a in PACKAGE_ACTIONS}
+    assert actions == {n for n in WEB_ROLE_TABLE if n.startswith("frontdesk:package_action[")}, \
+        "a package action without a row in WEB_ROLE_TABLE (or a row for one that is gone)"
 
 
 @pytest.mark.parametrize("name", sorted(WEB_ROLE_TABLE))
