@@ -324,7 +324,9 @@ def test_the_front_desk_shares_with_a_family_member_who_then_redeems_at_her_visi
     assert "Shared with Riya Sharma by family" in her_profile and "shared by Priya Sharma" in her_profile
     redeemed = desk.post(f"/clients/{riya.id}/redeem", {"package_id": laser.id, "service_id": clinic.service().id})
     assert redeemed.status_code == 302
-    assert Bill.objects.get(client=riya, status=BillStatus.OPEN).lines.get().type == "redemption"
+    bill = Bill.objects.get(client=riya, status=BillStatus.OPEN)
+    assert bill.lines.get().type == "redemption"
+    assert "5 of 6 left · LHR-6 · Priya Sharma’s" in page_of(desk.get(f"/bills/{bill.id}/"))  # the quick-pick
 
 
 def test_sharing_with_nobody_picked_or_with_the_owner_names_the_field(clinic, desk, laser):

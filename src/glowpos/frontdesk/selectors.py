@@ -172,13 +172,14 @@ def bill_screen(*, staff: StaffMember, bill_id: int, on: date | None = None) -> 
     for line in data["lines"]:
         line["caption"] = _redemption_caption(line, names) if "package" in line else line["description"]
     is_open = bill.status == BillStatus.OPEN
-    packages = client_packages(client=bill.client) + _shared_with(bill.client) if is_open else []
+    cards = (_cards(client_packages(client=bill.client), on=on)
+             + _cards(_shared_with(bill.client), on=on, owner_names=True)) if is_open else []
     return {
         "bill": bill,
         "data": data,
         "client": bill.client,
         "is_open": is_open,
-        "redeemable": [(card, item) for card in _cards(packages, on=on) for item in card.items if item.redeemable],
+        "redeemable": [(card, item) for card in cards for item in card.items if item.redeemable],
         "services": services if is_open else [],
         "products": list(catalog.products(business=staff.business)) if is_open else [],
         "plans": list(catalog.plans(business=staff.business)) if is_open else [],
