@@ -29,6 +29,7 @@ from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 
 from glowpos.billing import services as billing
+from glowpos.billing.errors import PaymentMismatch
 from glowpos.billing.models import Bill, BillLine, BillStatus, LineType
 from glowpos.catalog.models import PackagePlan, PackagePlanItem, Service
 from glowpos.demo.setup import SERVICES
@@ -256,7 +257,10 @@ class Life:
         payments = [{"method": "credit", "amount": face, **({"package_id": package.id} if b % 2 else {})}]
         if due - face:
             payments.append({"method": "cash", "amount": due - face})
-        self.close(bill.id, payments)
+        try:
+            self.close(bill.id, payments)
+        except PaymentMismatch as wrong:  # credit + cash that make up the presented total must do
+            raise AssertionError(f"payments matching the bill were refused: {wrong}") from wrong
 
     def do(self, op: str, a: int, b: int, d: int) -> None:
         action = {"hold": self.hold, "close": self.close_open, "wait": self.wait_days}.get(op) or getattr(self, op)

@@ -7,6 +7,8 @@ import pytest
 from django.utils import timezone
 
 from glowpos.billing import services as billing
+from glowpos.billing.models import Bill
+from glowpos.catalog.models import Service
 from glowpos.errors import ValidationFailed
 from glowpos.ledger.models import Posting
 from glowpos.ledger.selectors import balance
@@ -14,6 +16,7 @@ from glowpos.packages import services as packages
 from glowpos.packages.errors import PackageExhausted
 from glowpos.packages.models import ClientPackage
 from tests import factories
+from tests.books import assert_books_balance
 
 
 @pytest.fixture
@@ -112,3 +115,27 @@ def test_package_json_shows_credit_remaining(clinic, credit, api):
     _spend(clinic, credit, "Skin cleanup", [{"method": "credit", "amount": 120_000}], "j1")
     package = api.get(f"/clients/{credit.client_id}").json()["packages"][0]
     assert (package["kind"], package["credit_total"], package["credit_remaining"]) == ("value", 1_200_000, 1_080_000)
+
+
+@pytest.mark.parametrize("cash", [0, 30_000])
+def test_credit_pays_a_rounded_bill_to_the_paisa(clinic, credit, cash):
+    # Round-off on: a ₹999.99 service is presented as ₹1,000.00 (+₹0.01). She pays it with credit
+    # (and some cash); the bonus comes off the lines, the presented round-off stays, the payments
+    # match the document's total exactly and the books tie.
+    clinic.business.round_off_to_rupee = True
+    clinic.business.save(update_fields=["round_off_to_rupee"])
+    service = clinic.service("Skin cleanup")
+    Service.objects.filter(id=service.id).update(price=99_999)
+    bill = billing.open_bill(client_id=credit.client_id, by=clinic.front_desk)
+    billing.add_service(bill_id=bill.id, service_id=service.id, by=clinic.front_desk)
+    presented = billing.bill_totals(Bill.objects.select_related("business").get(id=bill.id))
+    assert (presented.round_off, presented.total) == (1, 100_000)
+    payments = [{"method": "credit", "amount": 100_000 - cash}] + ([{"method": "cash", "amount": cash}] if cash else [])
+    doc = billing.close_bill(bill_id=bill.id, payments=payments, idempotency_key=f"r{cash}",
+                             by=clinic.front_desk).document
+    assert doc.round_off == 1
+    assert sum(p["amount"] for p in doc.snapshot["payments"]) == doc.total
+    assert doc.taxable + doc.cgst + doc.sgst + doc.round_off == doc.total
+    credit.refresh_from_db()
+    assert credit.credit_used == 100_000 - cash
+    assert_books_balance(clinic.business)

@@ -296,16 +296,18 @@ class Totals:
                 "round_off": self.round_off, "total": self.total}
 
 
-def bill_totals(bill: Bill, lines: list[BillLine] | None = None) -> Totals:
-    """The bill's totals from its lines (pass them when already loaded)."""
+def bill_totals(bill: Bill, lines: list[BillLine] | None = None, *, round_off: int | None = None) -> Totals:
+    """The bill's totals from its lines (pass them when already loaded). `round_off` keeps a
+    round-off already decided instead of rounding afresh."""
     if lines is None:
         lines = list(bill.lines.all())
     taxable = sum(l.taxable for l in lines)
     cgst, sgst, igst = (sum(getattr(l, f) for l in lines) for f in ("cgst", "sgst", "igst"))
     gross = taxable + cgst + sgst + igst
-    round_off = 0
-    if bill.business.round_off_to_rupee:
-        round_off = round_half_up(gross, 100) * 100 - gross
+    if round_off is None:
+        round_off = 0
+        if bill.business.round_off_to_rupee:
+            round_off = round_half_up(gross, 100) * 100 - gross
     return Totals(taxable, cgst, sgst, igst, round_off, gross + round_off)
 
 
@@ -486,7 +488,10 @@ def _close(bill: Bill, payments: list[tuple[str, int]], *, key: str, fingerprint
         # what it buys: GST is due on the consideration actually paid.
         _apply_discount(bill, sum(face - money for _, face, money in spends))
         lines = list(bill.lines.select_related("plan").order_by("id"))
-        totals = bill_totals(bill, lines)
+        # The round-off stays what the bill was presented with: the counter split that total
+        # between credit and cash, and the bonus comes off both sides alike (rounding afresh
+        # would leave the payments a few paise off the new total).
+        totals = bill_totals(bill, lines, round_off=totals.round_off)
         tenders += [{"method": PaymentMethod.CREDIT, "amount": money, "face": face, "package": pkg.plan.code,
                      "package_id": pkg.id} for pkg, face, money in spends]
         if sum(t["amount"] for t in tenders) != totals.total:
