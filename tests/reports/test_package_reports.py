@@ -219,3 +219,17 @@ def test_the_liability_screen_and_api_show_client_credit_and_its_tie(with_credit
     body = factories.api_client(with_credit.c.owner).get("/reports/liability").json()
     assert body["client_credit"]["totals"]["money_left"] == body["client_credit"]["ledger"] == 1_583_333
     assert body["totals"]["money_left"] == body["ledger"] == 3_135_593
+
+
+@pytest.mark.parametrize("limit", [None, 2])
+def test_the_liability_report_in_one_go_equals_its_parts(with_credit, limit):
+    """The screen's and API's selector adds its totals from the per-client rows: the same
+    figures as liability_by_package's own aggregates."""
+    business, on = with_credit.c.business, date(2025, 8, 1)
+    whole = selectors.liability(business=business, on=on, limit=limit)
+    by_package = selectors.liability_by_package(business=business, on=on, limit=limit)
+    by_client = selectors.liability_by_client(business=business, on=on, limit=limit)
+
+    assert {k: whole[k] for k in by_package} == by_package
+    assert whole["by_client"] == by_client
+    assert whole["totals"]["money_left"] == 3_135_593 and whole["count"] == 3 and whole["clients"] == 3

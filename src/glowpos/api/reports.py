@@ -59,13 +59,11 @@ def liability(request, branch: int | None = Branch, limit: int = Query(500, ge=1
     """Sessions and money still owed today, by client and by package (largest first), with ageing;
     `client_credit`: value packages' unspent money (the ledger's Client credit), apart."""
     scope = scope_for(request.staff, branch)
-    by_package = selectors.liability_by_package(business=scope.business, branches=scope.branches, limit=limit)
+    by_package = selectors.liability(business=scope.business, branches=scope.branches, limit=limit)
     on = date.fromisoformat(by_package["on"])
     every = scope.branches is None
     return _inr({
         **by_package,
-        "by_client": selectors.liability_by_client(business=scope.business, on=on, branches=scope.branches,
-                                                   limit=limit),
         "ledger": selectors.ledger_deferred_balance(business=scope.business, as_of=on) if every else None,
         "client_credit": {
             **selectors.client_credit(business=scope.business, on=on, branches=scope.branches, limit=limit),

@@ -188,12 +188,11 @@ def _rollforward_tables(d):
 
 def _liability(scope, p, using):
     today = timezone.localdate()
-    by_package = selectors.liability_by_package(business=scope.business, on=today, branches=scope.branches,
-                                                limit=p.limit, using=using)
+    by_package = selectors.liability(business=scope.business, on=today, branches=scope.branches, limit=p.limit,
+                                     using=using)
     return {
         "on": by_package["on"],
-        "by_client": selectors.liability_by_client(business=scope.business, on=today, branches=scope.branches,
-                                                   limit=p.limit, using=using),
+        "by_client": by_package["by_client"],
         "clients": by_package["clients"],
         "by_package": by_package["packages"], "count": by_package["count"], "totals": by_package["totals"],
         "ledger": selectors.ledger_deferred_balance(business=scope.business, as_of=today, using=using)

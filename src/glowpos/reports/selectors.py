@@ -385,8 +385,36 @@ def liability_by_package(*, business: Business, on: date | None = None, branches
     }
 
 
+def liability(*, business: Business, on: date | None = None, branches: Branches = None,
+              limit: int | None = None, using: str | None = None) -> dict:
+    """The outstanding-liability report in one go: liability_by_package's rows and counts with
+    liability_by_client's rows, the totals added up from the per-client grouped rows (every
+    package belongs to one client) instead of two more passes over the redemptions."""
+    on = on or timezone.localdate()
+    by_client = liability_by_client(business=business, on=on, branches=branches, using=using, _all=True)
+    rows = _package_rows(
+        _owed_packages(business, branches, using),
+        ("client_id", "client__name", "client__phone", "plan__code", "plan__name", "purchased_on", "expires_on",
+         "status", "price", "sale_bill__branch__code"),
+        ("-money_left", "id"), limit, using,
+    )
+    for r in rows:
+        r["effective_status"] = PackageStatus.EXPIRED if r["expires_on"] < on else r["status"]
+        r["age_days"] = (on - r["purchased_on"]).days
+    sessions = [r for r in by_client if r["sessions_packages"]]
+    totals = {k: sum(r[k] for r in sessions) for k in ("sessions_packages", "sessions_left", "money_left",
+                                                         *(key for key, *_ in AGEING))}
+    return {
+        "on": on.isoformat(), "packages": rows, "count": totals["sessions_packages"], "clients": len(sessions),
+        "totals": {"sessions_left": totals["sessions_left"], "money_left": totals["money_left"],
+                   "ageing": [{"key": key, "label": label, "money_left": totals[key]}
+                              for key, label, _, _ in AGEING]},
+        "by_client": by_client[:limit] if limit else by_client,
+    }
+
+
 def liability_by_client(*, business: Business, on: date | None = None, branches: Branches = None,
-                        limit: int | None = None, using: str | None = None) -> list[dict]:
+                        limit: int | None = None, using: str | None = None, _all: bool = False) -> list[dict]:
     """Per client: packages, sessions and money left, and the money by age of the sale, and
     apart from them her client credit (value packages' unspent money); largest balance (money
     left + client credit) first. Three GROUP BY client queries, merged by client."""
@@ -396,7 +424,7 @@ def liability_by_client(*, business: Business, on: date | None = None, branches:
         r["package__client_id"]: {
             "client_id": r["package__client_id"], "client_name": r["package__client__name"],
             "phone": r["package__client__phone"], **_left(r, recognized.get(r["package__client_id"], {})),
-            "client_credit": 0}
+            "client_credit": 0, "sessions_packages": r["packages"] or 0}
         for r in owed
     }
     for r in (_owed_packages(business, branches, using, value=True)
@@ -406,12 +434,13 @@ def liability_by_client(*, business: Business, on: date | None = None, branches:
         if row is None:
             row = rows[r["client_id"]] = {
                 "client_id": r["client_id"], "client_name": r["client__name"], "phone": r["client__phone"],
-                **_left({"packages": 0, "left": 0, "value": 0, **dict.fromkeys(k for k, *_ in AGEING)}, {})}
+                **_left({"packages": 0, "left": 0, "value": 0, **dict.fromkeys(k for k, *_ in AGEING)}, {}),
+                "sessions_packages": 0}
         row["packages"] += r["n"]
         row["client_credit"] = r["credit"] or 0
     out = sorted(rows.values(), key=lambda r: (-(r["money_left"] + r["client_credit"]), r["client_name"],
                                                 r["client_id"]))
-    return out[:limit] if limit else out
+    return out[:limit] if limit and not _all else out
 
 
 def client_credit(*, business: Business, on: date | None = None, branches: Branches = None,
