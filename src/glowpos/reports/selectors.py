@@ -360,11 +360,9 @@ def _left(owed: dict, recognized: dict) -> dict:
     return row
 
 
-def liability_by_package(*, business: Business, on: date | None = None, branches: Branches = None,
-                         limit: int | None = None, using: str | None = None) -> dict:
-    """Every package still owed: sessions and money (taxable value not yet recognized) left,
-    its age since the sale, and totals with the ageing. Largest balance first."""
-    on = on or timezone.localdate()
+def _owed_package_rows(business: Business, on: date, branches: Branches, limit: int | None,
+                       using: str | None) -> list[dict]:
+    """The packages still owed, largest balance first, with their status on `on` and age."""
     rows = _package_rows(
         _owed_packages(business, branches, using),
         ("client_id", "client__name", "client__phone", "plan__code", "plan__name", "purchased_on", "expires_on",
@@ -374,6 +372,15 @@ def liability_by_package(*, business: Business, on: date | None = None, branches
     for r in rows:
         r["effective_status"] = PackageStatus.EXPIRED if r["expires_on"] < on else r["status"]
         r["age_days"] = (on - r["purchased_on"]).days
+    return rows
+
+
+def liability_by_package(*, business: Business, on: date | None = None, branches: Branches = None,
+                         limit: int | None = None, using: str | None = None) -> dict:
+    """Every package still owed: sessions and money (taxable value not yet recognized) left,
+    its age since the sale, and totals with the ageing. Largest balance first."""
+    on = on or timezone.localdate()
+    rows = _owed_package_rows(business, on, branches, limit, using)
     (owed,), recognized = _owed_by(None, business, on, branches, using)
     totals = _left(owed, recognized[None])
     counts = _owed_packages(business, branches, using).aggregate(clients=Count("client_id", distinct=True))
@@ -392,15 +399,7 @@ def liability(*, business: Business, on: date | None = None, branches: Branches 
     package belongs to one client) instead of two more passes over the redemptions."""
     on = on or timezone.localdate()
     by_client = liability_by_client(business=business, on=on, branches=branches, using=using, _all=True)
-    rows = _package_rows(
-        _owed_packages(business, branches, using),
-        ("client_id", "client__name", "client__phone", "plan__code", "plan__name", "purchased_on", "expires_on",
-         "status", "price", "sale_bill__branch__code"),
-        ("-money_left", "id"), limit, using,
-    )
-    for r in rows:
-        r["effective_status"] = PackageStatus.EXPIRED if r["expires_on"] < on else r["status"]
-        r["age_days"] = (on - r["purchased_on"]).days
+    rows = _owed_package_rows(business, on, branches, limit, using)
     sessions = [r for r in by_client if r["sessions_packages"]]
     totals = {k: sum(r[k] for r in sessions) for k in ("sessions_packages", "sessions_left", "money_left",
                                                          *(key for key, *_ in AGEING))}
