@@ -189,14 +189,16 @@ def walk(base: str, ids: dict) -> list[str]:
     return taken
 
 
-def main() -> None:
+def run(prepare, walk, pattern: str) -> None:
+    """A scratch copy of the demo (`prepare` makes it and returns the ids the walk needs), served
+    on a free port; the PNGs matching `pattern` are replaced by what `walk` takes."""
     var = Path(tempfile.mkdtemp(prefix="glowpos-shots-"))
     try:
-        ids = demo_database(var)
+        ids = prepare(var)
         port = free_port()
         server = serve(var, port)
         try:
-            for old in OUT.glob("[0-9][0-9]-*.png"):
+            for old in OUT.glob(pattern):
                 old.unlink()
             taken = walk(f"http://127.0.0.1:{port}", ids)
         finally:
@@ -205,6 +207,10 @@ def main() -> None:
     finally:
         shutil.rmtree(var, ignore_errors=True)
     print(f"{len(taken)} screenshots in {OUT.relative_to(REPO)}/")
+
+
+def main() -> None:
+    run(demo_database, walk, "[0-9][0-9]-*.png")
 
 
 if __name__ == "__main__":

@@ -9,9 +9,7 @@ import-*.png in docs/screenshots/ are replaced.
 from __future__ import annotations
 
 import os
-import shutil
 import sys
-import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,7 +18,7 @@ REPO = OUT.parents[1]
 sys.path.insert(0, str(OUT))
 sys.path.insert(0, str(REPO))
 
-from take import CHROMIUM, CHROMIUM_ARGS, SIZES, free_port, serve, shrink  # noqa: E402
+from take import CHROMIUM, CHROMIUM_ARGS, SIZES, run, shrink  # noqa: E402
 
 
 def prepare(var: Path) -> dict:
@@ -140,21 +138,7 @@ def walk(base: str, ids: dict) -> list[str]:
 
 
 def main() -> None:
-    var = Path(tempfile.mkdtemp(prefix="glowpos-import-shots-"))
-    try:
-        ids = prepare(var)
-        port = free_port()
-        server = serve(var, port)
-        try:
-            for old in OUT.glob("import-*.png"):
-                old.unlink()
-            taken = walk(f"http://127.0.0.1:{port}", ids)
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
-    finally:
-        shutil.rmtree(var, ignore_errors=True)
-    print(f"{len(taken)} screenshots in {OUT.relative_to(REPO)}/")
+    run(prepare, walk, "import-*.png")
 
 
 if __name__ == "__main__":
