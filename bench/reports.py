@@ -182,7 +182,9 @@ def generate(redemptions: int, *, seed: int = 11):
                 "tax_rate_bp": 1800, "sale_bill_id": bill_id, "sale_document_id": document_id})
             entitlement_id = new_id(Entitlement)
             rows[Entitlement].append({"id": entitlement_id, "package_id": package_id, "service_id": item.service.id,
-                                      "total_units": units, "used_units": used, "taxable_value": split.taxable})
+                                      "total_units": units, "used_units": used, "taxable_value": split.taxable,
+                                      "posted_value": sum(unit_value(split.taxable, units, u)
+                                                          for u in range(1, used + 1))})
             day = sold_on
             for unit in range(1, used + 1):
                 day = min(today, day + timedelta(days=rng.randint(1, 30)), expires)

@@ -5,7 +5,8 @@ workload, after processes were killed mid-close, after a restore, after `python 
 fails a test with them. Each check is one rule of PRODUCT.md / ARCHITECTURE.md:
 
 - no over-redemption: used + held ≤ total for every entitlement, and the redemptions agree with
-  the counters (posted = used − imported, pending = held); value credit within what was bought;
+  the counters (posted = used − imported, pending = held, posted value = the posted values'
+  sum); value credit within what was bought;
 - every journal entry balances, and so does the trial balance;
 - the deferred-revenue roll-forward ties to the ledger and to the value of the sessions owed;
   client credit in the ledger is the unspent money of the live value packages;
@@ -48,6 +49,7 @@ def _redemptions(business) -> list[str]:
     entitlements = Entitlement.objects.filter(package__business=business).annotate(
         posted=Count("redemptions", filter=Q(redemptions__status=RedemptionStatus.POSTED)),
         pending=Count("redemptions", filter=Q(redemptions__status=RedemptionStatus.PENDING)),
+        posted_sum=Sum("redemptions__value", filter=Q(redemptions__status=RedemptionStatus.POSTED)),
     )
     for e in entitlements:
         if e.used_units < 0 or e.held_units < 0 or e.used_units + e.held_units > e.total_units:
@@ -55,6 +57,9 @@ def _redemptions(business) -> list[str]:
         if e.posted != e.used_units - e.opening_used_units:
             out.append(f"entitlement {e.id}: {e.posted} posted redemptions but used {e.used_units} "
                        f"(imported {e.opening_used_units})")
+        if e.posted_value != (e.posted_sum or 0):
+            out.append(f"entitlement {e.id}: posted value {e.posted_value} but its posted redemptions add up "
+                       f"to {e.posted_sum or 0}")
         if e.pending != e.held_units:
             out.append(f"entitlement {e.id}: {e.pending} pending redemptions but held {e.held_units}")
     duplicated = (Redemption.objects.filter(business=business, status=RedemptionStatus.POSTED)

@@ -88,6 +88,12 @@ class Entitlement(models.Model):
     opening_used_units = models.PositiveIntegerField(
         default=0, help_text="Units used before the package was imported (units 1..n); part of used_units."
     )
+    # The sum of its posted redemptions' values, kept with them in the same transaction (post
+    # and reverse), so the liability reads entitlements alone instead of every redemption ever
+    # posted (docs/decisions/0010-recognised-value-on-the-entitlement.md).
+    posted_value = models.BigIntegerField(
+        default=0, help_text="Paise recognised here by posted redemptions (the sum of their values)."
+    )
 
     class Meta:
         constraints = [
@@ -102,6 +108,10 @@ class Entitlement(models.Model):
             models.CheckConstraint(
                 condition=Q(used_units__lte=F("total_units") - F("held_units")),
                 name="entitlement_no_over_redemption",
+            ),
+            models.CheckConstraint(
+                condition=Q(posted_value__gte=0) & Q(posted_value__lte=F("taxable_value")),
+                name="entitlement_posted_value_within_value",
             ),
         ]
 

@@ -226,7 +226,7 @@ def post_pending(*, bill: Bill, entitlements: dict[int, Entitlement], by: StaffM
         unit = min(open_units(ent))
         value = unit_value(ent.taxable_value, ent.total_units, unit)
         Entitlement.objects.filter(id=ent.id).update(
-            used_units=F("used_units") + 1, held_units=F("held_units") - 1
+            used_units=F("used_units") + 1, held_units=F("held_units") - 1, posted_value=F("posted_value") + value
         )
         # Sessions not yet redeemed after this one; units held on other open bills are still hers.
         remaining = ent.total_units - session
@@ -318,7 +318,8 @@ def reverse_posted(*, bill: Bill, by: StaffMember, at: datetime, why: str) -> No
         bill=bill, status=RedemptionStatus.POSTED
     ).select_related("entitlement__package").order_by("entitlement_id"):
         ent = Entitlement.objects.select_for_update().get(id=redemption.entitlement_id)
-        Entitlement.objects.filter(id=ent.id).update(used_units=F("used_units") - 1)
+        Entitlement.objects.filter(id=ent.id).update(used_units=F("used_units") - 1,
+                                                     posted_value=F("posted_value") - redemption.value)
         Redemption.objects.filter(id=redemption.id).update(status=RedemptionStatus.REVERSED)
         package = redemption.entitlement.package
         if package.status == PackageStatus.EXHAUSTED:

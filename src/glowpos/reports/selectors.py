@@ -302,24 +302,17 @@ def _age_q(prefix: str, on: date, youngest: int, oldest: int | None) -> Q:
 
 def _package_rows(packages, fields: tuple[str, ...], order: tuple[str, ...], limit: int | None,
                   using: str | None) -> list[dict]:
-    """Packages as rows with the value recognized on them and the money left (one GROUP BY
-    over package ⟕ entitlement ⟕ posted redemption), and their sessions left (one GROUP BY over
-    their entitlements). Joins, not correlated subqueries: PostgreSQL runs them as hash joins
-    whatever its statistics say (a fresh bulk load has none), SQLite through the indexes."""
-    recognized = Sum("entitlements__redemptions__value",
-                     filter=Q(entitlements__redemptions__status=RedemptionStatus.POSTED))
+    """Packages as rows with the value recognized on them, the money and the sessions left:
+    one GROUP BY over package ⟕ entitlement (each entitlement keeps its posted value, so no
+    redemption is read)."""
     rows_qs = (
-        packages.annotate(recognized=Coalesce(recognized, 0)).annotate(money_left=F("taxable") - F("recognized"))
-        .values("id", *fields, "taxable", "recognized", "money_left").order_by(*order)
+        packages.annotate(recognized=Coalesce(Sum("entitlements__posted_value"), 0),
+                          sessions_left=Coalesce(Sum(F("entitlements__total_units")
+                                                     - F("entitlements__used_units")), 0))
+        .annotate(money_left=F("taxable") - F("recognized"))
+        .values("id", *fields, "taxable", "recognized", "money_left", "sessions_left").order_by(*order)
     )
-    rows = list(rows_qs[:limit] if limit else rows_qs)
-    ents = Entitlement.objects.using(using)
-    ents = ents.filter(package_id__in=[r["id"] for r in rows]) if limit else ents.filter(package__in=packages)
-    left = dict(ents.values("package_id").annotate(s=Sum(F("total_units") - F("used_units")))
-                .values_list("package_id", "s").order_by())
-    for r in rows:
-        r["sessions_left"] = left.get(r["id"], 0)
-    return rows
+    return list(rows_qs[:limit] if limit else rows_qs)
 
 
 def _with_sessions_left(packages):
@@ -330,33 +323,26 @@ def _with_sessions_left(packages):
 
 def _owed_by(group: str | None, business: Business, on: date, branches: Branches, using: str | None):
     """Value, sessions and recognized value of the packages owed, in total (group=None) or per
-    client, with the value per age bucket: one GROUP BY over entitlements and one over posted
-    redemptions (no per-package subquery: this is the fast path for a chain's totals)."""
+    client, with the value per age bucket: one GROUP BY over their entitlements, which keep
+    their posted value (no pass over the redemptions)."""
     packages = _owed_packages(business, branches, using)
     ents = Entitlement.objects.using(using).filter(package__in=packages)
-    posted = Redemption.objects.using(using).filter(entitlement__package__in=packages,
-                                                    status=RedemptionStatus.POSTED)
-    ent_agg = {"value": Sum("taxable_value"), "left": Sum(F("total_units") - F("used_units")),
-               "packages": Count("package", distinct=True)}
-    rec_agg = {"recognized": Sum("value")}
+    agg = {"value": Sum("taxable_value"), "left": Sum(F("total_units") - F("used_units")),
+           "packages": Count("package", distinct=True), "recognized": Sum("posted_value")}
     for key, _, lo, hi in AGEING:
-        ent_agg[key] = Sum("taxable_value", filter=_age_q("package__", on, lo, hi))
-        rec_agg[key] = Sum("value", filter=_age_q("entitlement__package__", on, lo, hi))
+        agg[key] = Sum(F("taxable_value") - F("posted_value"), filter=_age_q("package__", on, lo, hi))
     if group is None:
-        return [ents.aggregate(**ent_agg)], {None: posted.aggregate(**rec_agg)}
+        return ents.aggregate(**agg)
     # The client's name and phone go along in the GROUP BY (they depend on the client alone).
-    owed = list(ents.values("package__client_id", "package__client__name", "package__client__phone")
-                .annotate(**ent_agg).order_by())
-    recognized = {r[f"entitlement__package__{group}"]: r for r in
-                  posted.values(f"entitlement__package__{group}").annotate(**rec_agg).order_by()}
-    return owed, recognized
+    return list(ents.values("package__client_id", "package__client__name", "package__client__phone")
+                .annotate(**agg).order_by())
 
 
-def _left(owed: dict, recognized: dict) -> dict:
+def _left(owed: dict) -> dict:
     row = {"packages": owed["packages"] or 0, "sessions_left": owed["left"] or 0,
-           "money_left": (owed["value"] or 0) - (recognized.get("recognized") or 0)}
+           "money_left": (owed["value"] or 0) - (owed["recognized"] or 0)}
     for key, _, _, _ in AGEING:
-        row[key] = (owed[key] or 0) - (recognized.get(key) or 0)
+        row[key] = owed[key] or 0
     return row
 
 
@@ -381,8 +367,7 @@ def liability_by_package(*, business: Business, on: date | None = None, branches
     its age since the sale, and totals with the ageing. Largest balance first."""
     on = on or timezone.localdate()
     rows = _owed_package_rows(business, on, branches, limit, using)
-    (owed,), recognized = _owed_by(None, business, on, branches, using)
-    totals = _left(owed, recognized[None])
+    totals = _left(_owed_by(None, business, on, branches, using))
     counts = _owed_packages(business, branches, using).aggregate(clients=Count("client_id", distinct=True))
     return {
         "on": on.isoformat(), "packages": rows, "count": totals["packages"], "clients": counts["clients"],
@@ -418,13 +403,12 @@ def liability_by_client(*, business: Business, on: date | None = None, branches:
     apart from them her client credit (value packages' unspent money); largest balance (money
     left + client credit) first. Three GROUP BY client queries, merged by client."""
     on = on or timezone.localdate()
-    owed, recognized = _owed_by("client_id", business, on, branches, using)
     rows = {
         r["package__client_id"]: {
             "client_id": r["package__client_id"], "client_name": r["package__client__name"],
-            "phone": r["package__client__phone"], **_left(r, recognized.get(r["package__client_id"], {})),
+            "phone": r["package__client__phone"], **_left(r),
             "client_credit": 0, "sessions_packages": r["packages"] or 0}
-        for r in owed
+        for r in _owed_by("client_id", business, on, branches, using)
     }
     for r in (_owed_packages(business, branches, using, value=True)
               .values("client_id", "client__name", "client__phone")
@@ -433,7 +417,8 @@ def liability_by_client(*, business: Business, on: date | None = None, branches:
         if row is None:
             row = rows[r["client_id"]] = {
                 "client_id": r["client_id"], "client_name": r["client__name"], "phone": r["client__phone"],
-                **_left({"packages": 0, "left": 0, "value": 0, **dict.fromkeys(k for k, *_ in AGEING)}, {}),
+                **_left({"packages": 0, "left": 0, "value": 0, "recognized": 0,
+                         **dict.fromkeys(k for k, *_ in AGEING)}),
                 "sessions_packages": 0}
         row["packages"] += r["n"]
         row["client_credit"] = r["credit"] or 0
@@ -515,10 +500,9 @@ def expiring(*, business: Business, within: int = 30, on: date | None = None, br
         for what, agg in (("count", Count("id", filter=Q(expires_on__lte=last))),
                           ("value", Sum("taxable", filter=Q(expires_on__lte=last))))
     })
-    used = Redemption.objects.using(using).filter(
-        entitlement__package__in=base, status=RedemptionStatus.POSTED,
-    ).aggregate(**{f"used_{d}": Coalesce(Sum("value", filter=Q(entitlement__package__expires_on__lte=last)), 0)
-                   for d, last in within_q.items()})
+    used = Entitlement.objects.using(using).filter(package__in=base).aggregate(
+        **{f"used_{d}": Coalesce(Sum("posted_value", filter=Q(package__expires_on__lte=last)), 0)
+           for d, last in within_q.items()})
     rows = _package_rows(
         base.filter(expires_on__lte=on + timedelta(days=within)),
         ("client_id", "client__name", "client__phone", "plan__code", "plan__name", "status", "purchased_on",
