@@ -471,7 +471,8 @@ def _close(bill: Bill, payments: list[tuple[str, int]], *, key: str, fingerprint
     if not lines:
         raise EmptyBill("The bill has no lines; add a service, a product, a package or a redemption.")
     redeems = any(l.type == LineType.REDEMPTION for l in lines)
-    entitlements = packages.lock_entitlements_of(bill) if redeems else {}
+    pending = packages.pending_on(bill) if redeems else []
+    entitlements = packages.lock_entitlements_of(bill, pending) if redeems else {}
     _reprice(bill, lines, on)
     totals = bill_totals(bill, lines)
     paid = sum(amount for _, amount, _ in payments)
@@ -508,7 +509,7 @@ def _close(bill: Bill, payments: list[tuple[str, int]], *, key: str, fingerprint
             e.package_id: e.package.sale_document.number
             for e in entitlements.values() if e.package.sale_document_id
         }
-        posted = packages.post_pending(bill=bill, entitlements=entitlements, by=by, at=at,
+        posted = packages.post_pending(bill=bill, entitlements=entitlements, pending=pending, by=by, at=at,
                                        sale_number=sale_numbers)
     sells = any(l.type == LineType.PACKAGE_SALE for l in lines)
     sold = packages.create_sold_packages(bill=bill, by=by, at=at) if sells else []

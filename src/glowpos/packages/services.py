@@ -190,31 +190,39 @@ def release_hold(*, redemption: Redemption, by: StaffMember, at: datetime, why: 
     )
 
 
-def lock_entitlements_of(bill: Bill) -> dict[int, Entitlement]:
-    """Lock every entitlement the bill redeems, in id order (no deadlocks between terminals).
+def pending_on(bill: Bill) -> list[Redemption]:
+    """The units held on a bill, with their lines, oldest first. Read under the bill's lock:
+    holds are added and released only by actions that take it."""
+    return list(Redemption.objects.filter(bill=bill, status=RedemptionStatus.PENDING)
+                .select_related("line").order_by("id"))
+
+
+def lock_entitlements_of(bill: Bill, pending: list[Redemption] | None = None) -> dict[int, Entitlement]:
+    """Lock every entitlement the bill redeems (its `pending` holds, when already read), in id
+    order (no deadlocks between terminals).
 
     Only the entitlement rows (OF self): locking the joined package, plan and service rows too
     would make two closes that share a plan take those locks in crossed order and deadlock."""
-    ids = Redemption.objects.filter(bill=bill, status=RedemptionStatus.PENDING).values_list(
-        "entitlement_id", flat=True
-    )
+    if pending is None:
+        ids = list(Redemption.objects.filter(bill=bill, status=RedemptionStatus.PENDING)
+                   .values_list("entitlement_id", flat=True))
+    else:
+        ids = [r.entitlement_id for r in pending]
     return {
         e.id: e
         for e in Entitlement.objects.select_for_update(of=("self",))
-        .filter(id__in=list(ids)).select_related("package__plan", "package__sale_document", "service")
+        .filter(id__in=sorted(set(ids))).select_related("package__plan", "package__sale_document", "service")
         .order_by("id")
     }
 
 
-def post_pending(*, bill: Bill, entitlements: dict[int, Entitlement], by: StaffMember,
-                 at: datetime, sale_number: dict[int, str]) -> list[Redemption]:
-    """Pending → posted: each unit takes the next session number and its allocated value."""
+def post_pending(*, bill: Bill, entitlements: dict[int, Entitlement], pending: list[Redemption],
+                 by: StaffMember, at: datetime, sale_number: dict[int, str]) -> list[Redemption]:
+    """Pending → posted (the bill's `pending` holds, read by pending_on): each unit takes the
+    next session number and its allocated value."""
     on = timezone.localdate(at)
     posted = []
-    for redemption in (
-        Redemption.objects.filter(bill=bill, status=RedemptionStatus.PENDING)
-        .select_related("line").order_by("id")
-    ):
+    for redemption in pending:
         ent = entitlements[redemption.entitlement_id]
         package = ent.package
         check_redeemable(package, on=on)
@@ -240,13 +248,17 @@ def post_pending(*, bill: Bill, entitlements: dict[int, Entitlement], by: StaffM
         Redemption.objects.filter(id=redemption.id).update(
             status=RedemptionStatus.POSTED, posted_at=at, session_number=session, unit=unit, value=value
         )
-        redemption.session_number, redemption.value = session, value
+        redemption.status, redemption.session_number, redemption.unit, redemption.value = (
+            RedemptionStatus.POSTED, session, unit, value)
         PackageEvent.objects.create(
             package=package, kind="redeemed", at=at, by=by,
             data={"bill": bill.id, "service": ent.service_id, "session": session, "value": value},
         )
         posted.append(redemption)
     for package in {e.package for e in entitlements.values()}:
+        # A unit left on one of this visit's entitlements: the package is not used up (no query).
+        if any(e.used_units < e.total_units for e in entitlements.values() if e.package_id == package.id):
+            continue
         mark_exhausted_if_used_up(package, by=by, at=at)
     return posted
 

@@ -116,7 +116,11 @@ def branch_scope(staff: StaffMember) -> list[int] | None:
     writes (require_branch), so a list never shows what opening it would refuse."""
     if staff.role == Role.OWNER:
         return None
-    return list(staff.branches.values_list("id", flat=True)) or None
+    # Read once per staff object, i.e. once per request (every action asks): a change to her
+    # branches takes effect from the next request.
+    if "_branch_scope" not in staff.__dict__:
+        staff.__dict__["_branch_scope"] = list(staff.branches.values_list("id", flat=True)) or None
+    return staff.__dict__["_branch_scope"]
 
 
 def require_branch(staff: StaffMember, branch_id: int, *, what: str = "Bill") -> None:
