@@ -132,6 +132,26 @@ def stop(server: subprocess.Popen) -> None:
             server.wait(10)
 
 
+def cpu_seconds(names: tuple[str, ...]) -> dict[str, float]:
+    """CPU time (user + system) used so far by the machine's processes, summed per name in
+    `names` (matched against the command line), from /proc: where a checkout's CPU goes."""
+    tick = os.sysconf("SC_CLK_TCK")
+    used = dict.fromkeys(names, 0.0)
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        for name in names:
+            if name in cmdline:
+                used[name] += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+                break
+    return used
+
+
 def request(port: int, method: str, path: str, body=None, headers=None) -> tuple[int, dict | None]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     try:
@@ -231,11 +251,15 @@ def run(*, seconds: int, terminals: int, workers: int, keep: bool) -> int:
         deadline = started + seconds
         crew = [Terminal(n, port, tokens[n], regulars[n * REGULARS_PER_TERMINAL:(n + 1) * REGULARS_PER_TERMINAL],
                          deadline, stats) for n in range(terminals)]
+        tiers = ("gunicorn", "postgres")
+        cpu_before, own_before = cpu_seconds(tiers), time.process_time()
         for t in crew:
             t.start()
         for t in crew:
             t.join(seconds + 120)
         elapsed = time.monotonic() - started
+        cpu = {k: v - cpu_before[k] for k, v in cpu_seconds(tiers).items()}
+        cpu["load generator"] = time.process_time() - own_before
     finally:
         stop(server)
 
@@ -248,6 +272,9 @@ def run(*, seconds: int, terminals: int, workers: int, keep: bool) -> int:
     print(f"  whole visit    : {percentiles(stats['visit'])}")
     for step in Terminal.STEPS:
         print(f"  {step:<14} : {percentiles(stats[step])}")
+    busy = sum(cpu.values())
+    print(f"  CPU per checkout: " + ", ".join(f"{k} {v * 1000 / max(visits, 1):.1f} ms" for k, v in cpu.items())
+          + f"   (the {os.cpu_count()} CPUs {busy / (elapsed * (os.cpu_count() or 1)):.0%} busy with these)")
 
     from tests.invariants import violations
 
