@@ -61,3 +61,23 @@ def test_another_business_package_is_not_found(clinic):
     outsider = factories.api_client(other.manager)
     assert outsider.get(f"/packages/{package.id}").status_code == 404
     assert outsider.post(f"/packages/{package.id}/freeze", {"reason": "x"}).json()["code"] == "not_found"
+
+
+def test_unshare_over_http_ends_the_share_and_refuses_while_she_has_a_session_held(clinic, api):
+    package = factories.sold_package(clinic, factories.client(clinic))
+    daughter = factories.client(clinic, name="Anya")
+    assert api.post(f"/packages/{package.id}/share", {"client_id": daughter.id}).json()["shared_with"] == [daughter.id]
+    bill = api.post("/bills", {"client_id": daughter.id}).json()
+    held = api.post(f"/bills/{bill['id']}/lines",
+                    {"type": "redemption", "package_id": package.id, "service_id": clinic.service().id})
+    assert held.status_code == 201, held.json()
+    refused = api.post(f"/packages/{package.id}/unshare", {"client_id": daughter.id})
+    assert refused.status_code == 409 and refused.json()["code"] == "package_has_holds", refused.json()
+    assert api.get(f"/packages/{package.id}").json()["shared_with"] == [daughter.id]
+
+    assert api.delete(f"/bills/{bill['id']}/lines/{held.json()['lines'][0]['id']}").status_code == 200
+    done = api.post(f"/packages/{package.id}/unshare", {"client_id": daughter.id})
+    assert done.status_code == 200 and done.json()["shared_with"] == []
+    assert [h["kind"] for h in done.json()["history"]][-4:] == ["shared", "held", "released", "unshared"]
+    again = api.post(f"/packages/{package.id}/unshare", {"client_id": daughter.id})
+    assert again.status_code == 404

@@ -10,6 +10,7 @@ import pytest
 from django.test import Client as Browser
 from django.utils import timezone
 
+from glowpos.audit.models import AuditEvent
 from glowpos.billing.models import Bill, BillStatus
 from glowpos.documents.models import Document, DocumentKind
 from glowpos.packages.models import ClientPackage, Entitlement, PackageEvent, PackageShare, PackageStatus
@@ -198,6 +199,11 @@ def test_the_front_desk_cannot_freeze_alone_but_can_with_a_managers_approval(cli
     assert ClientPackage.objects.get(id=laser.id).status == PackageStatus.FROZEN
     event = PackageEvent.objects.get(package=laser, kind="frozen")
     assert event.by == clinic.manager and event.reason == "Travelling"
+    # The audit names both: the manager who approved, and the front desk at whose terminal.
+    audited = AuditEvent.objects.get(action="package.freeze", object_id=laser.id)
+    assert audited.staff == clinic.manager
+    assert audited.data["at_counter"] == clinic.front_desk.id
+    assert audited.data["at_counter_name"] == clinic.front_desk.user.username
 
 
 def test_a_freeze_without_a_reason_names_the_field_and_changes_nothing(clinic, manager, laser):
@@ -209,6 +215,8 @@ def test_a_freeze_without_a_reason_names_the_field_and_changes_nothing(clinic, m
 
 def test_freeze_refuses_redeeming_and_unfreeze_moves_the_expiry_by_the_days_frozen(clinic, desk, manager, laser):
     assert manager.post(f"/packages/{laser.id}/freeze", {"reason": "Travelling"}).status_code == 302
+    # A manager acting at her own terminal: the audit has no one else to name.
+    assert "at_counter" not in AuditEvent.objects.get(action="package.freeze", object_id=laser.id).data
     ClientPackage.objects.filter(id=laser.id).update(frozen_on=timezone.localdate() - timedelta(days=12))
     assert _redeem(desk, laser, clinic.service()).status_code == 409
 
@@ -354,6 +362,8 @@ def test_voiding_an_open_bill_needs_a_manager_and_gives_held_sessions_back(clini
     assert Bill.objects.get(id=bill.id).status == BillStatus.VOIDED
     assert Entitlement.objects.get(package=laser).held_units == 0
     assert PackageEvent.objects.filter(package=laser, kind="released", by=clinic.manager).exists()
+    audited = AuditEvent.objects.get(action="bill.void", object_id=bill.id)
+    assert audited.staff == clinic.manager and audited.data["at_counter"] == clinic.front_desk.id
 
 
 def test_a_practitioner_is_offered_no_void(clinic, laser):

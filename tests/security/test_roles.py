@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from glowpos.api.v1 import api
 from glowpos.billing import services as billing
-from glowpos.packages.services import freeze_package
+from glowpos.packages.services import freeze_package, share_package
 from tests import factories
 from tests.api.expect import refused
 
@@ -42,6 +42,7 @@ ROLE_TABLE: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/packages/{package_id}/cancel"): MANAGERS,
     ("POST", "/packages/{package_id}/transfer"): MANAGERS,
     ("POST", "/packages/{package_id}/share"): COUNTER,
+    ("POST", "/packages/{package_id}/unshare"): COUNTER,
     ("PATCH", "/settings"): OWNER,
     ("POST", "/tax-rates"): OWNER,
 }
@@ -104,6 +105,8 @@ def _call(route, c, staff):
         if path.endswith("/unfreeze"):
             freeze_package(package_id=package.id, reason="Travelling", by=c.manager)
         other = factories.client(c, name="Sister")
+        if path.endswith("/unshare"):
+            share_package(package_id=package.id, client_id=other.id, by=c.front_desk)
         body = {
             "/packages/{package_id}/freeze": {"reason": "Travelling"},
             "/packages/{package_id}/unfreeze": {"reason": "Back"},
@@ -112,6 +115,7 @@ def _call(route, c, staff):
             "/packages/{package_id}/cancel": {"reason": "Moving away", "method": "cash"},
             "/packages/{package_id}/transfer": {"to_client_id": other.id, "reason": "Gift to her sister"},
             "/packages/{package_id}/share": {"client_id": other.id},
+            "/packages/{package_id}/unshare": {"client_id": other.id},
         }[path]
         return path.replace("{package_id}", str(package.id)), body, {}
     raise LookupError(f"{method} {path}: no way to call it in tests/security/test_roles.py _call")

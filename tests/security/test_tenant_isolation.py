@@ -190,6 +190,7 @@ API_OBJECT_REQUESTS = {
     ("POST", "/packages/{package_id}/cancel"): {"reason": "x", "method": "cash"},
     ("POST", "/packages/{package_id}/transfer"): lambda them, me, _: {"to_client_id": me.client.id, "reason": "x"},
     ("POST", "/packages/{package_id}/share"): lambda them, me, _: {"client_id": me.client.id},
+    ("POST", "/packages/{package_id}/unshare"): lambda them, me, _: {"client_id": me.client.id},
 }
 
 

@@ -1,5 +1,5 @@
 """Package lifecycle endpoints: freeze, unfreeze, extend, cancel with refund, transfer, share,
-and a package's history. Thin: parse, call one service, answer with the package."""
+unshare, and a package's history. Thin: parse, call one service, answer with the package."""
 from __future__ import annotations
 
 from datetime import date
@@ -106,4 +106,12 @@ def transfer(request, package_id: Id, payload: TransferIn) -> dict:
 @router.post("/{package_id}/share")
 def share(request, package_id: Id, payload: ShareIn) -> dict:
     packages.share_package(package_id=package_id, client_id=payload.client_id, by=request.staff)
+    return _package(request, package_id)
+
+
+@router.post("/{package_id}/unshare")
+def unshare(request, package_id: Id, payload: ShareIn) -> dict:
+    """The family member may no longer redeem it (refused while she has a session of it held
+    on an open bill)."""
+    packages.unshare_package(package_id=package_id, client_id=payload.client_id, by=request.staff)
     return _package(request, package_id)

@@ -96,6 +96,9 @@ OPERATIONS: dict[tuple[str, str], Op] = {
     ("POST", "/packages/{package_id}/share"): Op(COUNTER, "200 package", ("403 forbidden",
                                                                          "404 not_found (package, client)",
                                                                          "409 package_not_active")),
+    ("POST", "/packages/{package_id}/unshare"): Op(COUNTER, "200 package", ("403 forbidden",
+                                                                           "404 not_found (package, share)",
+                                                                           "409 package_has_holds")),
     ("GET", "/settings"): Op(EVERYONE, '200 `{"name", "round_off_to_rupee", "discount_limit_bp", '
                                        '"cancellation_fee_bp"}`'),
     ("PATCH", "/settings"): Op(OWNER, "200 settings (each change is in the audit log)", ("403 forbidden",)),

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from glowpos.audit import services as audit
 from glowpos.billing import services as billing
 from glowpos.billing.models import BillStatus
 from glowpos.billing.services import closing_document as closing_document_of
@@ -450,7 +451,8 @@ def package_action(request, package_id: int, action: str):
     if change is None:
         raise Http404
     try:
-        done, show = change(request, package_id)
+        with audit.at_counter(request.staff):
+            done, show = change(request, package_id)
     except DomainError as exc:  # the screen raises NotFound (→ 404) for another business's package
         context = {**_package_context(request, package_id), "open": action}
         return _refused(request, "frontdesk/package.html", context, exc)
@@ -464,7 +466,8 @@ def package_action(request, package_id: int, action: str):
 @staff_view
 def void(request, bill_id: int):
     try:
-        bill = billing.void_bill(bill_id=bill_id, reason=request.POST.get("reason", ""), by=_acting(request))
+        with audit.at_counter(request.staff):
+            bill = billing.void_bill(bill_id=bill_id, reason=request.POST.get("reason", ""), by=_acting(request))
     except DomainError as exc:
         return _refused(request, "frontdesk/bill.html", {**_bill_context(request, bill_id), "open": "void"}, exc)
     messages.success(request, f"Bill #{bill.id} voided. Sessions held on it went back to their packages.")
