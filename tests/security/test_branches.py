@@ -11,6 +11,8 @@ from django.utils import timezone
 
 from glowpos.billing import services as billing
 from glowpos.billing.models import BillStatus
+from glowpos.documents.models import Document, DocumentKind
+from glowpos.packages.models import ClientPackage, PackageStatus
 from glowpos.errors import NotFound
 from glowpos.tenancy.models import Branch
 from tests import factories
@@ -60,6 +62,47 @@ def test_a_manager_voids_her_own_branchs_bill_and_the_owner_any(clinic, mysuru):
 
     assert factories.api_client(clinic.manager).post(f"/bills/{own.id}/void", {"reason": "x"}).status_code == 200
     assert factories.api_client(clinic.owner).post(f"/bills/{other.id}/void", {"reason": "x"}).status_code == 200
+
+
+def _package_sold_at(clinic, branch):
+    who = factories.client(clinic)
+    bill = billing.open_bill(client_id=who.id, branch_id=branch.id, by=clinic.owner)
+    billing.add_package_sale(bill_id=bill.id, plan_id=clinic.plan("LHR-6").id, by=clinic.owner)
+    billing.close_bill(bill_id=bill.id, payments=factories.payment_due(bill), idempotency_key=f"p-{bill.id}",
+                       by=clinic.owner)
+    return ClientPackage.objects.get(sale_bill=bill)
+
+
+@pytest.mark.parametrize("action, body", [
+    ("freeze", {"reason": "Travelling"}),
+    ("extend", {"reason": "Goodwill", "expires_on": "2099-01-01"}),
+    ("cancel", {"reason": "Moving", "method": "cash"}),
+    ("transfer", {"reason": "Gift", "to_client_id": None}),
+])
+def test_a_manager_changes_only_packages_whose_books_are_her_branchs(clinic, mysuru, action, body):
+    """A package's credit note, refund voucher and entries go to the branch that sold it: a
+    manager of another branch cannot make them (not found), the owner can."""
+    package = _package_sold_at(clinic, mysuru)
+    if "to_client_id" in body:
+        body = {**body, "to_client_id": factories.client(clinic, name="Sister").id}
+    refused(factories.api_client(clinic.manager).post(f"/packages/{package.id}/{action}", body), 404, "not_found")
+    package.refresh_from_db()
+    assert package.status == PackageStatus.ACTIVE and package.expires_on.year != 2099
+    assert not Document.objects.filter(business=clinic.business, kind=DocumentKind.CREDIT_NOTE).exists()
+    done = factories.api_client(clinic.owner).post(f"/packages/{package.id}/{action}", body)
+    assert done.status_code == 200, done.json()
+
+
+def test_a_package_sold_at_another_branch_is_still_redeemed_and_shared_at_hers(clinic, mysuru):
+    package = _package_sold_at(clinic, mysuru)
+    desk = factories.api_client(clinic.front_desk)
+    sister = factories.client(clinic, name="Sister")
+    assert desk.post(f"/packages/{package.id}/share", {"client_id": sister.id}).status_code == 200
+    bill = desk.post("/bills", {"client_id": package.client_id}).json()
+    assert bill["branch_id"] == clinic.front_desk.default_branch().id
+    line = {"type": "redemption", "package_id": package.id, "service_id": clinic.service().id}
+    assert desk.post(f"/bills/{bill['id']}/lines", line).status_code == 201
+    assert factories.api_close(desk, bill["id"]).status_code == 200
 
 
 def test_the_front_desk_of_one_branch_cannot_touch_an_open_bill_of_another(clinic, mysuru):

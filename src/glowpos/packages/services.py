@@ -41,7 +41,7 @@ from glowpos.packages.models import (
     RedemptionStatus,
 )
 from glowpos.tenancy.models import StaffMember
-from glowpos.tenancy.services import COUNTER, MANAGERS, require_role
+from glowpos.tenancy.services import COUNTER, MANAGERS, require_branch, require_role
 
 
 def open_units(entitlement: Entitlement) -> list[int]:
@@ -478,18 +478,25 @@ def cancel_unredeemed_sale(*, bill: Bill, by: StaffMember, at: datetime, why: st
 # The package's life after the sale: every change is a PackageEvent (who, when, why).
 # ---------------------------------------------------------------------------------------------
 
-def _lock_package(*, by: StaffMember, package_id: int) -> ClientPackage:
+def _lock_package(*, by: StaffMember, package_id: int, managed: bool = False) -> ClientPackage:
     """The package, locked — after its entitlements (in id order). Every path that redeems
     holds entitlements and then touches their package (the exhausted flag, the events that
     reference it), so the package's own changes take the locks in that same order: the two
-    never wait on each other in a circle (PostgreSQL found that deadlock under load)."""
+    never wait on each other in a circle (PostgreSQL found that deadlock under load).
+
+    `managed`: a manager's change (freeze, extend, cancel, transfer), made only in a branch she
+    manages — the branch whose books and series the package's documents and entries go to
+    (_branch_of; docs/decisions/0011-packages-and-branches.md). Redeeming and sharing stay
+    business-wide: a client is served at any branch of the chain."""
     _lock_entitlements_of_package(package_id, business=by.business)
     package = (
-        ClientPackage.objects.select_for_update(of=("self",)).select_related("plan", "client")
+        ClientPackage.objects.select_for_update(of=("self",)).select_related("plan", "client", "sale_bill")
         .filter(business=by.business, id=package_id).first()
     )
     if package is None:
         raise NotFound("Package not found.")
+    if managed:
+        require_branch(by, _branch_of(package).id, what="Package")
     return package
 
 
@@ -541,7 +548,7 @@ def freeze_package(*, package_id: int, reason: str, by: StaffMember, at: datetim
     require_role(by, *MANAGERS, action="freeze packages")
     reason, at = _why(reason), at or timezone.now()
     with transaction.atomic():
-        package = _lock_package(by=by, package_id=package_id)
+        package = _lock_package(by=by, package_id=package_id, managed=True)
         check_redeemable(package, on=timezone.localdate(at))  # only an active, unexpired package
         _lock_entitlements(package)
         _no_holds(package, "freeze it")
@@ -557,7 +564,7 @@ def unfreeze_package(*, package_id: int, reason: str, by: StaffMember, at: datet
     require_role(by, *MANAGERS, action="unfreeze packages")
     reason, at = _why(reason), at or timezone.now()
     with transaction.atomic():
-        package = _lock_package(by=by, package_id=package_id)
+        package = _lock_package(by=by, package_id=package_id, managed=True)
         if package.status != PackageStatus.FROZEN:
             raise PackageNotActive(f"{package.plan.name} is not frozen.", package_id=package.id)
         days = (timezone.localdate(at) - package.frozen_on).days
@@ -582,7 +589,7 @@ def extend_package(*, package_id: int, expires_on: date, reason: str, by: StaffM
     reason, at = _why(reason), at or timezone.now()
     on = timezone.localdate(at)
     with transaction.atomic():
-        package = _lock_package(by=by, package_id=package_id)
+        package = _lock_package(by=by, package_id=package_id, managed=True)
         if package.status not in (PackageStatus.ACTIVE, PackageStatus.EXPIRED, PackageStatus.FROZEN):
             raise PackageNotActive(f"{package.plan.name} is {package.status}; it cannot be extended.",
                                    package_id=package.id)
@@ -699,7 +706,7 @@ def cancel_package(*, package_id: int, reason: str, method: str, by: StaffMember
         raise ValidationFailed("method: refund by cash, card or upi.", fields={"method": "cash, card or upi."})
     on = timezone.localdate(at)
     with transaction.atomic():
-        package = _lock_package(by=by, package_id=package_id)
+        package = _lock_package(by=by, package_id=package_id, managed=True)
         if package.status not in (PackageStatus.ACTIVE, PackageStatus.FROZEN, PackageStatus.EXHAUSTED):
             raise PackageNotActive(f"{package.plan.name} is {package.status}; it cannot be cancelled.",
                                    package_id=package.id)
@@ -816,7 +823,7 @@ def transfer_package(*, package_id: int, to_client_id: int, reason: str, by: Sta
     require_role(by, *MANAGERS, action="transfer packages")
     reason, at = _why(reason), at or timezone.now()
     with transaction.atomic():
-        package = _lock_package(by=by, package_id=package_id)
+        package = _lock_package(by=by, package_id=package_id, managed=True)
         check_redeemable(package, on=timezone.localdate(at))
         recipient = get_client(business=by.business, client_id=to_client_id)
         if package.plan.is_value:
