@@ -324,7 +324,9 @@ def run(redemptions: int, *, reuse: bool = False, repeat: int = 1, only: str = "
 
 
 def _rows(tables) -> str:
-    return f"{sum(len(t.rows) for t in tables):,} rows"
+    # A streamed table (the general ledger's file) is counted as it is read, which is what
+    # producing the file costs before the CSV is written.
+    return f"{sum(sum(1 for _ in t.rows) for t in tables):,} rows"
 
 
 def _bytes(body) -> str:

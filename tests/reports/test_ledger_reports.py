@@ -178,6 +178,43 @@ def test_general_ledger_runs_the_balance_from_the_opening(chain):
     assert (report["debit"], report["credit"]) == (BREAKAGE + REFUND + CLN_TAXABLE, PEEL_TAXABLE + CLN_TAXABLE)
 
 
+def test_the_general_ledger_file_streams_the_same_rows_and_totals_as_the_report(chain):
+    """A file has every posting: streamed from a server-side cursor (a busy account's year is a
+    million rows), its totals added up as the rows go by — the same figures as the report's."""
+    whole = selectors.general_ledger(business=chain.c.business, account="deferred_revenue", start=MAY[0],
+                                     end=MAY[1])
+    streamed = selectors.general_ledger_stream(business=chain.c.business, account="deferred_revenue",
+                                               start=MAY[0], end=MAY[1])
+    assert not isinstance(streamed["rows"], list)
+    rows = list(streamed["rows"])
+
+    assert rows[0] == {"opening": -APRIL_CLOSING}
+    assert [(r["id"], r["balance"], r["debit"], r["credit"]) for r in rows[1:]] == [
+        (r["id"], r["balance"], r["debit"], r["credit"]) for r in whole["rows"]]
+    for key in ("opening", "debit", "credit", "closing", "count"):
+        assert streamed[key] == whole[key], key
+
+
+def test_the_general_ledger_csv_download_is_streamed_and_ends_with_the_totals(chain):
+    from django.test import Client as HttpClient
+
+    def rupees(paise: int) -> str:
+        return f"{'-' if paise < 0 else ''}{abs(paise) // 100}.{abs(paise) % 100:02d}"
+
+    owner = HttpClient()
+    owner.force_login(chain.c.owner.user)
+    response = owner.get(f"/reports/ledger.csv?from={MAY[0]}&to={MAY[1]}&account=deferred_revenue")
+
+    assert response.status_code == 200 and response.streaming
+    lines = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("Date,Entry,Kind,Document,Narration,Branch,Debit")
+    assert "Opening balance" in lines[1] and len(lines) == 1 + 1 + 5 + 1  # header, opening, postings, total
+    total = lines[-1].split(",")
+    assert total[0] == "Total"
+    assert total[-3:] == [rupees(BREAKAGE + REFUND + CLN_TAXABLE), rupees(PEEL_TAXABLE + CLN_TAXABLE),
+                          rupees(-MAY_CLOSING)]
+
+
 def test_a_manager_of_one_branch_sees_only_it(chain):
     report = selectors.deferred_rollforward(business=chain.c.business, start=APRIL[0], end=APRIL[1],
                                             branches=[chain.blr.id])

@@ -182,5 +182,4 @@ def report_file(request, slug: str, fmt: Literal["csv", "xlsx"], start: date | N
     if table >= len(tables):
         raise ValidationFailed(f"table: this report has {len(tables)} table(s), numbered from 0.",
                                fields={"table": "Out of range."})
-    return _attachment(HttpResponse(exports.csv_text(tables[table]), content_type="text/csv; charset=utf-8"),
-                       f"{slug}-{table}.csv")
+    return _attachment(exports.csv_response(tables[table]), f"{slug}-{table}.csv")

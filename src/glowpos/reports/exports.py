@@ -1,6 +1,6 @@
 """Reports as files, and the books for the accountant.
 
-- `csv_text` / `xlsx_bytes`: any report's tables (registry.py) as CSV (one table) or XLSX
+- `csv_chunks` (streamed) / `csv_text` / `xlsx_bytes`: any report's tables (registry.py) as CSV (one table) or XLSX
   (one sheet per table: real numbers in rupees with the ₹ Indian-grouping format, dates as
   dates, the header row frozen).
 - `journal_csv`: one row per posting. `tally_xml`: TallyPrime vouchers (sales, receipt,
@@ -56,18 +56,37 @@ def _cell_text(value, kind: str) -> str:
     return str(value)
 
 
-def csv_text(table: Table) -> str:
-    """The table as CSV with a BOM (Excel then reads ₹ and names as UTF-8), totals last."""
+def csv_chunks(table: Table) -> Iterator[str]:
+    """The table as CSV with a BOM (Excel then reads ₹ and names as UTF-8), totals last, in
+    chunks of a thousand rows: a streamed table's rows are never all in memory."""
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out)
     columns = [c for c in table.columns if c.file]
     writer.writerow([c.label for c in columns])
-    for row in table.rows:
+    for n, row in enumerate(table.rows, start=1):
         writer.writerow([_cell_text(row.get(c.key), c.kind) for c in columns])
+        if n % 1000 == 0:
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
     if table.total:
         writer.writerow([_cell_text(table.total.get(c.key), c.kind) for c in columns])
-    return out.getvalue()
+    yield out.getvalue()
+
+
+def csv_text(table: Table) -> str:
+    return "".join(csv_chunks(table))
+
+
+def csv_response(table: Table):
+    """The table's CSV as an HTTP response: whole for a list of rows, streamed for a streamed
+    table (the general ledger's file), so a million rows never sit in a worker's memory."""
+    from django.http import HttpResponse, StreamingHttpResponse
+
+    if isinstance(table.rows, list):
+        return HttpResponse(csv_text(table), content_type="text/csv; charset=utf-8")
+    return StreamingHttpResponse(csv_chunks(table), content_type="text/csv; charset=utf-8")
 
 
 def _sheet_name(name: str, taken: set[str]) -> str:
@@ -121,9 +140,11 @@ def xlsx_bytes(tables: Iterable[Table]) -> bytes:
             header.append(c)
         sheet.append(header)
         limit = EXCEL_MAX_ROWS - 3
-        for n, row in enumerate(table.rows):
+        rows = iter(table.rows)
+        for n, row in enumerate(rows):
             if n >= limit:
-                sheet.append([cell(f"… {len(table.rows) - limit:,} more rows: download the CSV.", "text")])
+                more = 1 + sum(1 for _ in rows)  # a streamed table: count the rest as it goes by
+                sheet.append([cell(f"… {more:,} more rows: download the CSV.", "text")])
                 break
             sheet.append([cell(row.get(c.key), c.kind) for c in columns])
         if table.total:

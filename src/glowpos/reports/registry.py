@@ -39,7 +39,7 @@ class Table:
     name: str  # the sheet's name and the CSV's file name (≤ 31 characters, Excel's limit)
     title: str
     columns: list[Column]
-    rows: list[dict]
+    rows: list[dict]  # or, for a streamed file (the general ledger's), an iterator of them
     total: dict | None = None
     count: int | None = None  # all the rows there are, when `rows` was cut at Params.limit
 
@@ -340,22 +340,37 @@ def _trial_balance_tables(d):
 
 
 def _ledger(scope, p, using):
+    if p.limit is None:  # a file: every posting, streamed (a busy account's year is a million)
+        return selectors.general_ledger_stream(business=scope.business, account=p.account, start=p.start,
+                                               end=p.end, branches=scope.branches, using=using)
     return selectors.general_ledger(business=scope.business, account=p.account, start=p.start, end=p.end,
                                     branches=scope.branches, limit=p.limit, using=using)
 
 
 def _ledger_tables(d):
-    opening = {"date": d["from"], "entry__memo": "Opening balance", "balance": d["opening"]}
-    rows = [{**r, "debit": r["debit"] or None, "credit": r["credit"] or None} for r in d["rows"]]
+    """The opening, the postings and the totals. Streamed (a file): the rows are a generator
+    and the total row is filled in when they are exhausted, which the CSV and XLSX writers
+    reach before they write it."""
+    streamed = not isinstance(d["rows"], list)
+    total = {"date": "Total"}
+
+    def rows():
+        source = iter(d["rows"])
+        if streamed:
+            next(source)  # reads the opening, in the same snapshot as the rows
+        yield {"date": d["from"], "entry__memo": "Opening balance", "balance": d["opening"]}
+        for r in source:
+            yield {**r, "debit": r["debit"] or None, "credit": r["credit"] or None}
+        total.update(debit=d["debit"], credit=d["credit"], balance=d["closing"])
+
     return [Table(d["account"]["name"][:31], f"General ledger: {d['account']['name']}",
                   [Column("date", "Date", DATE), Column("entry_id", "Entry", INT, screen=False),
                    Column("entry__kind", "Kind"), Column("entry__document__number", "Document", screen=False),
                    Column("entry__memo", "Narration", wrap=True), Column("entry__branch__code", "Branch"),
                    Column("debit", "Debit (₹)", MONEY), Column("credit", "Credit (₹)", MONEY),
                    Column("balance", "Balance (Dr +) (₹)", DRCR, short="Balance")],
-                  [opening, *rows],
-                  {"date": "Total", "debit": d["debit"], "credit": d["credit"], "balance": d["closing"]},
-                  count=d["count"] + 1)]
+                  rows() if streamed else list(rows()), total,
+                  count=None if streamed else d["count"] + 1)]
 
 
 REPORTS: dict[str, Report] = {r.slug: r for r in [

@@ -347,8 +347,7 @@ def download(request, slug: str, fmt: str):
         return _refused(request, slug, ValidationFailed("table: no such table in this report.",
                                                         fields={"table": "Unknown."}))
     suffix = f"-{table.name.lower().replace(' ', '-')}" if len(tables) > 1 else ""
-    return _attachment(HttpResponse(exports.csv_text(table), content_type="text/csv; charset=utf-8"),
-                       f"{stem}{suffix}.csv")
+    return _attachment(exports.csv_response(table), f"{stem}{suffix}.csv")
 
 
 @require_GET
