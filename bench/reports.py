@@ -89,6 +89,8 @@ def generate(redemptions: int, *, seed: int = 11):
         for i in range(1, BRANCHES + 1)
     ]
     staff = [c.front_desk.id, c.manager.id, c.owner.id]
+    # Who performed a session: mostly the practitioner, sometimes the manager, sometimes not recorded.
+    performers = [c.practitioner.id, c.practitioner.id, c.manager.id, None]
     desk = c.front_desk.id
     accounts = {a.code: a.id for a in Account.objects.filter(business=business)}
     # Session bundles of one service (value packages and memberships are not benchmarked here).
@@ -205,6 +207,7 @@ def generate(redemptions: int, *, seed: int = 11):
                                "closed_by_id": by, "closed_at": when})
             rows[BillLine].append({"id": line_id, "bill_id": bill_id, "type": LineType.REDEMPTION,
                                    "service_id": service.id, "code": service.sac,
+                                   "practitioner_id": rng.choice(performers),
                                    "description": f"{service.name}: session {unit} of {units}"})
             rows[Document].append({
                 "id": document_id, "business_id": business.id, "branch_id": branch.id, "series_id": series_id,

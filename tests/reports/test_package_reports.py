@@ -114,6 +114,7 @@ def test_sessions_redeemed_by_service_staff_branch_and_day(chain):
     assert [(r["name"], r["sessions"]) for r in report["by_staff"]] == [
         (chain.c.front_desk.user.username, 1)]
     assert [(r["name"], r["sessions"]) for r in report["by_branch"]] == [("BLR1", 1)]
+    assert [(r["id"], r["name"], r["sessions"]) for r in report["by_practitioner"]] == [(None, "Not recorded", 1)]
     days = {r["period"]: r["sessions"] for r in report["by_period"]}
     assert report["by"] == "day"
     assert len(days) == 30 and days["2025-04-07"] == 1 and sum(days.values()) == 1
@@ -233,3 +234,38 @@ def test_the_liability_report_in_one_go_equals_its_parts(with_credit, limit):
     assert {k: whole[k] for k in by_package} == by_package
     assert whole["by_client"] == by_client
     assert whole["totals"]["money_left"] == 3_135_593 and whole["count"] == 3 and whole["clients"] == 3
+
+
+def test_sessions_by_practitioner_count_who_performed_them_not_who_applied_them(clinic):
+    """Given when the session is applied, or later on the open bill; a voided visit's session
+    does not count; a session nobody was named for is "Not recorded"."""
+    from django.utils import timezone
+
+    from glowpos.billing import services as billing
+    from glowpos.packages.services import apply_package
+
+    package = factories.sold_package(clinic, factories.client(clinic))
+    laser = clinic.service()
+    desk, doctor, manager = clinic.front_desk, clinic.practitioner, clinic.manager
+
+    def visit(practitioner=None, *, later=None):
+        bill = billing.open_bill(client_id=package.client_id, by=desk)
+        line = apply_package(bill_id=bill.id, package_id=package.id, service_id=laser.id, by=desk,
+                             practitioner_id=practitioner and practitioner.id)
+        if later is not None:
+            billing.assign_practitioner(bill_id=bill.id, line_id=line.id, practitioner_id=later.id, by=desk)
+        return factories.close_paid(clinic, bill)
+
+    visit(doctor)
+    visit(doctor)
+    visit(later=manager)
+    visit()
+    voided = visit(doctor)
+    billing.void_bill(bill_id=voided.bill.id, reason="Entered twice", by=manager)
+
+    today = timezone.localdate()
+    report = selectors.redemptions(business=clinic.business, start=today, end=today)
+    assert [(r["name"], r["sessions"]) for r in report["by_practitioner"]] == [
+        (doctor.user.username, 2), (manager.user.username, 1), ("Not recorded", 1)]
+    assert [(r["name"], r["sessions"]) for r in report["by_staff"]] == [(desk.user.username, 4)]
+    assert sum(r["value"] for r in report["by_practitioner"]) == report["total"]["value"]

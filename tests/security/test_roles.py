@@ -32,6 +32,7 @@ ROLE_TABLE: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/bills"): COUNTER,
     ("POST", "/bills/{bill_id}/lines"): COUNTER,
     ("DELETE", "/bills/{bill_id}/lines/{line_id}"): COUNTER,
+    ("PATCH", "/bills/{bill_id}/lines/{line_id}"): COUNTER,
     ("POST", "/bills/{bill_id}/discount"): COUNTER,  # within the business's limit; above it a manager
     ("POST", "/bills/{bill_id}/close"): COUNTER,
     ("POST", "/bills/{bill_id}/void"): MANAGERS,
@@ -92,7 +93,7 @@ def _call(route, c, staff):
         url = path.replace("{bill_id}", str(bill.id)).replace("{line_id}", str(line.id))
         body = {
             "/bills/{bill_id}/lines": {"type": "service", "service_id": c.service("Skin cleanup").id},
-            "/bills/{bill_id}/lines/{line_id}": None,
+            "/bills/{bill_id}/lines/{line_id}": {"practitioner_id": c.practitioner.id} if method == "PATCH" else None,
             "/bills/{bill_id}/discount": {"amount": 100},
             "/bills/{bill_id}/close": {"payments": factories.payment_due(bill)},
             "/bills/{bill_id}/void": {"reason": "Entered twice"},

@@ -178,6 +178,7 @@ API_OBJECT_REQUESTS = {
     ("POST", "/bills/{bill_id}/lines"): lambda them, me, _: {"type": "service",
                                                              "service_id": me.clinic.service("Skin cleanup").id},
     ("DELETE", "/bills/{bill_id}/lines/{line_id}"): None,
+    ("PATCH", "/bills/{bill_id}/lines/{line_id}"): {"practitioner_id": None},
     ("POST", "/bills/{bill_id}/discount"): {"amount": 100},
     ("POST", "/bills/{bill_id}/refunds"): lambda them, me, _: {"line_id": them.open_line.id, "amount": 100,
                                                                "reason": "x", "method": "cash"},

@@ -63,6 +63,11 @@ class LineIn(Schema):
     quantity: Annotated[int, Field(ge=1, le=100)] = 1
     override_reason: Annotated[str, Field(max_length=300)] = ""
     approval: ApprovalIn | None = None
+    practitioner_id: Id | None = Field(None, description="service or redemption: the staff member who performs it.")
+
+
+class LinePatch(Schema):
+    practitioner_id: Id | None = Field(description="Who performs the service or session; null: not recorded.")
 
 
 class PaymentIn(Schema):

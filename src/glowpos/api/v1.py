@@ -11,7 +11,7 @@ from glowpos.api.packages import router as packages_router
 from glowpos.api.audit import router as audit_router
 from glowpos.api.reports import router as reports_router
 from glowpos.api.settings import router as settings_router
-from glowpos.api.schemas import BillIn, ClientIn, ClientPatch, DiscountIn, RefundIn, CloseIn, Id, LineIn, TokenIn, VoidIn
+from glowpos.api.schemas import BillIn, ClientIn, ClientPatch, DiscountIn, RefundIn, CloseIn, Id, LineIn, LinePatch, TokenIn, VoidIn
 from glowpos.billing import selectors as bills
 from glowpos.billing import services as billing
 from glowpos.catalog import selectors as catalog
@@ -145,8 +145,12 @@ def _require(payload: LineIn, field: str) -> int:
 @api.post("/bills/{bill_id}/lines", response={201: dict}, tags=["bills"])
 def add_line(request, bill_id: Id, payload: LineIn):
     by = request.staff
+    if payload.practitioner_id is not None and payload.type not in ("service", "redemption"):
+        raise ValidationFailed("practitioner_id: only a service or a session is performed by someone.",
+                               fields={"practitioner_id": "Only for a service or a redemption."})
     if payload.type == "service":
-        billing.add_service(bill_id=bill_id, service_id=_require(payload, "service_id"), quantity=payload.quantity, by=by)
+        billing.add_service(bill_id=bill_id, service_id=_require(payload, "service_id"), quantity=payload.quantity,
+                            by=by, practitioner_id=payload.practitioner_id)
     elif payload.type == "product":
         billing.add_product(bill_id=bill_id, product_id=_require(payload, "product_id"), quantity=payload.quantity, by=by)
     elif payload.type == "package_sale":
@@ -158,8 +162,17 @@ def add_line(request, bill_id: Id, payload: LineIn):
                                                   password=payload.approval.password, address=_address(request))
         packages.apply_package(bill_id=bill_id, package_id=_require(payload, "package_id"),
                                service_id=_require(payload, "service_id"), by=by,
-                               override_reason=payload.override_reason, approver=approver)
+                               override_reason=payload.override_reason, approver=approver,
+                               practitioner_id=payload.practitioner_id)
     return Status(201, _bill(request, bill_id))
+
+
+@api.patch("/bills/{bill_id}/lines/{line_id}", tags=["bills"])
+def change_line(request, bill_id: Id, line_id: Id, payload: LinePatch) -> dict:
+    """Who performs a service or a session on an open bill (sessions by practitioner)."""
+    billing.assign_practitioner(bill_id=bill_id, line_id=line_id, practitioner_id=payload.practitioner_id,
+                                by=request.staff)
+    return _bill(request, bill_id)
 
 
 @api.delete("/bills/{bill_id}/lines/{line_id}", tags=["bills"])

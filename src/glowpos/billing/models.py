@@ -75,11 +75,19 @@ class BillLine(models.Model):
     cgst = models.BigIntegerField(default=0)
     sgst = models.BigIntegerField(default=0)
     igst = models.BigIntegerField(default=0)
+    practitioner = models.ForeignKey(
+        "tenancy.StaffMember", null=True, blank=True, on_delete=models.PROTECT, related_name="performed_lines",
+        help_text="Who performs the service or the session (reports: sessions by practitioner).",
+    )
 
     class Meta:
         ordering = ["id"]
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gt=0), name="line_quantity_gt_0"),
+            models.CheckConstraint(
+                condition=Q(practitioner__isnull=True) | Q(type__in=["service", "redemption"]),
+                name="line_practitioner_only_on_treatments",
+            ),
             models.CheckConstraint(
                 condition=Q(amount=F("taxable") + F("cgst") + F("sgst") + F("igst")),
                 name="line_amount_is_taxable_plus_tax",

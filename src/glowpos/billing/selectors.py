@@ -33,6 +33,7 @@ def bill_data(bill: Bill) -> dict:
             "code": line.code, "rate_bp": line.rate_bp, "taxable": line.taxable,
             "cgst": line.cgst, "sgst": line.sgst, "igst": line.igst,
             "service_id": line.service_id, "product_id": line.product_id, "plan_id": line.plan_id,
+            "practitioner_id": line.practitioner_id,
         }
         redemption = getattr(line, "redemption", None)
         if redemption is not None:

@@ -41,7 +41,7 @@ from glowpos.packages.models import Redemption, RedemptionStatus
 from glowpos.packages.selectors import member_discount_of, packages_summary
 from glowpos.receipts.services import enqueue_receipt
 from glowpos.tenancy.models import Branch, StaffMember
-from glowpos.tenancy.services import COUNTER, MANAGERS, require_role
+from glowpos.tenancy.services import COUNTER, MANAGERS, get_practitioner, require_role
 
 MAX_QUANTITY = 100
 
@@ -105,19 +105,21 @@ def _priced_line(bill: Bill, *, type: str, description: str, unit_price: int, qu
 
 
 def add_service(*, bill_id: int, service_id: int, quantity: int = 1, by: StaffMember,
-                at: datetime | None = None) -> BillLine:
-    """A service line, with the member discount of a membership in force on `at`'s day (today)."""
+                at: datetime | None = None, practitioner_id: int | None = None) -> BillLine:
+    """A service line, with the member discount of a membership in force on `at`'s day (today),
+    and who performs it when known (`practitioner_id`)."""
     require_role(by, *COUNTER, action="add to bills")
     _check_quantity(quantity)
     on = timezone.localdate(at)
     with transaction.atomic():
         bill = lock_open_bill(business=by.business, bill_id=bill_id, by=by)
         service = get_service(business=by.business, service_id=service_id)
+        practitioner = get_practitioner(business=by.business, staff_id=practitioner_id)
         _refuse_mixing(bill)
         rate = rate_on(business=by.business, code=service.sac, on=on)
         line = _priced_line(
             bill, type=LineType.SERVICE, description=service.name, unit_price=service.price,
-            quantity=quantity, code=service.sac, rate=rate, service=service,
+            quantity=quantity, code=service.sac, rate=rate, service=service, practitioner=practitioner,
         )
         membership = member_discount_of(bill.client, on=on)
         if membership is not None:
@@ -176,6 +178,26 @@ def _refuse_mixing(bill: Bill, *, adding_value: bool = False) -> None:
             "type: sell a value package on a bill of its own (it is an advance, not a supply).",
             fields={"type": "Value package on its own bill."},
         )
+
+
+TREATMENTS = (LineType.SERVICE, LineType.REDEMPTION)
+
+
+def assign_practitioner(*, bill_id: int, line_id: int, practitioner_id: int | None, by: StaffMember) -> BillLine:
+    """Who performs a service or a session on an open bill (None: not recorded). Once the bill
+    is closed the line is part of an issued document and stays as it was."""
+    require_role(by, *COUNTER, action="change bills")
+    with transaction.atomic():
+        bill = lock_open_bill(business=by.business, bill_id=bill_id, by=by)
+        line = bill.lines.filter(id=line_id).first()
+        if line is None:
+            raise NotFound("Line not found on this bill.")
+        if line.type not in TREATMENTS:
+            raise ValidationFailed("line_id: only a service or a session is performed by someone.",
+                                   fields={"line_id": "Not a service or a session."})
+        line.practitioner = get_practitioner(business=by.business, staff_id=practitioner_id)
+        line.save(update_fields=["practitioner"])
+        return line
 
 
 def remove_line(*, bill_id: int, line_id: int, by: StaffMember) -> None:

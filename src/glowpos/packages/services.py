@@ -41,7 +41,7 @@ from glowpos.packages.models import (
     RedemptionStatus,
 )
 from glowpos.tenancy.models import StaffMember
-from glowpos.tenancy.services import COUNTER, MANAGERS, require_branch, require_role
+from glowpos.tenancy.services import COUNTER, MANAGERS, get_practitioner, require_branch, require_role
 
 
 def open_units(entitlement: Entitlement) -> list[int]:
@@ -80,8 +80,9 @@ def redemption_caption(*, service_name: str, session: int, total: int, remaining
 
 def apply_package(*, bill_id: int, package_id: int, service_id: int, by: StaffMember,
                   at: datetime | None = None, override_reason: str = "",
-                  approver: StaffMember | None = None) -> BillLine:
-    """Hold one unit of the package's service on the open bill: one click at the counter.
+                  approver: StaffMember | None = None, practitioner_id: int | None = None) -> BillLine:
+    """Hold one unit of the package's service on the open bill: one click at the counter
+    (`practitioner_id`: who performs the session, when known).
 
     Sooner than the service's minimum interval since her last session is refused with
     `interval_too_short` unless a manager (acting, or approving) overrides it with a reason."""
@@ -90,6 +91,7 @@ def apply_package(*, bill_id: int, package_id: int, service_id: int, by: StaffMe
     on = timezone.localdate(at)
     with transaction.atomic():
         bill = lock_open_bill(business=by.business, bill_id=bill_id, by=by)
+        practitioner = get_practitioner(business=by.business, staff_id=practitioner_id)
         package = (
             ClientPackage.objects.select_related("plan")
             .filter(business=by.business, id=package_id).first()
@@ -127,6 +129,7 @@ def apply_package(*, bill_id: int, package_id: int, service_id: int, by: StaffMe
         line = BillLine.objects.create(
             bill=bill,
             type=LineType.REDEMPTION,
+            practitioner=practitioner,
             service=entitlement.service,
             code=entitlement.service.sac,
             description=redemption_caption(

@@ -274,6 +274,9 @@ def _redemption_tables(d):
         Table(f"Sessions by {d['by']}", f"Sessions redeemed by {d['by']}", [Column("label", d["by"].capitalize()),
                                                                           *cols],
               d["by_period"], {"label": "Total", **d["total"]}),
+        # Last, so the earlier tables keep their numbers (the API's and the downloads' `table`).
+        Table("Sessions by practitioner", "Sessions redeemed by practitioner (who performed them)",
+              [Column("name", "Practitioner"), *cols], d["by_practitioner"], total),
     ]
 
 

@@ -520,21 +520,23 @@ def expiring(*, business: Business, within: int = 30, on: date | None = None, br
 
 REDEMPTION_GROUPS = {  # group → the redemption's column (the names are read apart, a few rows)
     "service": "entitlement__service_id",
-    # There is no practitioner on a redemption yet: the staff member who applied the package.
-    "staff": "by_id",
+    "staff": "by_id",  # who applied the package at the counter
     "branch": "bill__branch_id",
+    "practitioner": "line__practitioner_id",  # who performed the session (None: not recorded)
 }
+NOT_RECORDED = "Not recorded"
 
 
 def redemptions(*, business: Business, start: date, end: date, branches: Branches = None,
                 using: str | None = None) -> dict:
-    """Sessions redeemed (posted, not reversed) in the period, by service, by staff member,
-    by branch and by day (by month for periods longer than a month); `value` is the revenue
-    recognized for them.
+    """Sessions redeemed (posted, not reversed) in the period, by service, by staff member who
+    applied the package, by branch, by practitioner who performed them (the line's; "Not
+    recorded" when the counter did not say) and by day (by month for periods longer than a
+    month); `value` is the revenue recognized for them.
 
-    One GROUP BY (service, staff, branch, day or month) over the period's redemptions — a few
-    thousand grouped rows however many sessions — which Python adds up four ways; four GROUP
-    BYs would read the redemptions (and join their bills) four times."""
+    One GROUP BY (service, staff, branch, practitioner, day or month) over the period's
+    redemptions — a few thousand grouped rows however many sessions — which Python adds up five
+    ways; five GROUP BYs would read the redemptions (and join their bills) five times."""
     base = _in_branches(
         Redemption.objects.using(using).filter(
             business=business, status=RedemptionStatus.POSTED,
@@ -553,6 +555,9 @@ def redemptions(*, business: Business, start: date, end: date, branches: Branche
         "service": dict(Service.objects.using(using).filter(id__in=ids["service"]).values_list("id", "name")),
         "staff": dict(StaffMember.objects.using(using).filter(id__in=ids["staff"])
                       .values_list("id", "user__username")),
+        "practitioner": {None: NOT_RECORDED, **dict(StaffMember.objects.using(using)
+                                                    .filter(id__in=ids["practitioner"] - {None})
+                                                    .values_list("id", "user__username"))},
         "branch": dict(Branch.objects.using(using).filter(id__in=ids["branch"]).values_list("id", "code")),
     }
     out: dict = {"from": start.isoformat(), "to": end.isoformat()}
@@ -562,7 +567,7 @@ def redemptions(*, business: Business, start: date, end: date, branches: Branche
             sums[r[key]][0] += r["sessions"]
             sums[r[key]][1] += r["value"] or 0
         rows = [{"id": i, "name": names[group].get(i), "sessions": n, "value": v} for i, (n, v) in sums.items()]
-        rows.sort(key=lambda r: (-r["sessions"], r["name"] or ""))
+        rows.sort(key=lambda r: (-r["sessions"], r["id"] is None, r["name"] or ""))  # "Not recorded" last of a tie
         out[f"by_{group}"] = rows
     per_period: dict = defaultdict(lambda: [0, 0])
     for r in grouped:

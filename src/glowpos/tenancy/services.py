@@ -132,5 +132,18 @@ def require_branch(staff: StaffMember, branch_id: int, *, what: str = "Bill") ->
         raise NotFound(f"{what} not found.")
 
 
+def get_practitioner(*, business: Business, staff_id: int | None) -> StaffMember | None:
+    """Who performs a service or a session: any active staff member of the business (a
+    manager or the owner may treat clients too). None stays None (not recorded)."""
+    if staff_id is None:
+        return None
+    staff = (StaffMember.objects.select_related("user")
+             .filter(business=business, id=staff_id, user__is_active=True).first())
+    if staff is None:
+        raise ValidationFailed("practitioner_id: not a staff member of this business.",
+                               fields={"practitioner_id": "Not a staff member here."})
+    return staff
+
+
 MANAGERS = (Role.MANAGER, Role.OWNER)
 COUNTER = (Role.FRONT_DESK, Role.MANAGER, Role.OWNER)
