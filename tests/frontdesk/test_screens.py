@@ -161,6 +161,39 @@ def test_removing_a_redemption_line_gives_the_session_back(clinic, desk):
     assert Entitlement.objects.get(package=package).held_units == 0
 
 
+def test_the_counter_names_who_performs_a_session_and_it_counts_in_the_report(clinic, desk):
+    from django.utils import timezone
+
+    from glowpos.reports.selectors import redemptions
+
+    priya = factories.client(clinic)
+    package = factories.sold_package(clinic, priya)
+    response = desk.post(f"/clients/{priya.id}/redeem", {"package_id": package.id, "service_id": clinic.service().id})
+    bill_id = int(re.search(r"/bills/(\d+)/", response["Location"])[1])
+    line = Bill.objects.get(id=bill_id).lines.get()
+    page = desk.get(f"/bills/{bill_id}/").content.decode()
+    assert 'name="practitioner_id"' in page and "— not recorded —" in page
+    assert page.index(clinic.practitioner.user.username) < page.index(clinic.owner.user.username)  # practitioners first
+
+    page = desk.post(f"/bills/{bill_id}/lines/{line.id}/practitioner",
+                     {"practitioner_id": str(clinic.practitioner.id)}, HTTP_HX_REQUEST="true").content.decode()
+    assert f'value="{clinic.practitioner.id}" selected' in page
+    other = factories.clinic()
+    refused = desk.post(f"/bills/{bill_id}/lines/{line.id}/practitioner", {"practitioner_id": str(other.practitioner.id)},
+                        HTTP_HX_REQUEST="true")
+    assert refused.status_code == 422 and "not a staff member of this business" in refused.content.decode()
+    assert Bill.objects.get(id=bill_id).lines.get().practitioner_id == clinic.practitioner.id
+
+    _close(clinic, Bill.objects.get(id=bill_id))
+    today = timezone.localdate()
+    assert [(r["id"], r["sessions"]) for r in redemptions(business=clinic.business, start=today, end=today)[
+        "by_practitioner"]] == [(clinic.practitioner.id, 1)]
+    # A closed bill's line is part of the issued document: no picker, and a change is refused.
+    late = desk.post(f"/bills/{bill_id}/lines/{line.id}/practitioner", {"practitioner_id": ""}, HTTP_HX_REQUEST="true")
+    assert late.status_code == 409
+    assert Bill.objects.get(id=bill_id).lines.get().practitioner_id == clinic.practitioner.id
+
+
 def test_redeeming_an_expired_package_is_refused_with_its_date(clinic, desk):
     priya = factories.client(clinic)
     package = factories.sold_package(clinic, priya)

@@ -176,6 +176,8 @@ WEB_READS = {  # name: (method, kwargs, data) — another branch's object
                                         {}),
     "frontdesk:close": lambda e: ("post", {"bill_id": e.open_bill.id},
                                   {"idempotency_key": "k", "method": "cash", "amount": "100"}),
+    "frontdesk:line_practitioner": lambda e: ("post", {"bill_id": e.open_bill.id,
+                                                       "line_id": e.open_bill.lines.get().id}, {"practitioner_id": ""}),
     "frontdesk:void": lambda e: ("post", {"bill_id": e.open_bill.id}, {"reason": "Client left"}),
     "frontdesk:receipt": lambda e: ("get", {"bill_id": e.closed_bill.id}, {}),
     "frontdesk:send_receipt": lambda e: ("post", {"bill_id": e.closed_bill.id}, {"channel": "sms"}),
@@ -184,7 +186,8 @@ WEB_READS = {  # name: (method, kwargs, data) — another branch's object
     "onboarding:batch": lambda e: ("get", {"batch_id": e.batch.id}, {}),
     "onboarding:batch_problems_csv": lambda e: ("get", {"batch_id": e.batch.id}, {}),
 }
-COUNTER_ROUTES = {"frontdesk:bill", "frontdesk:add_line", "frontdesk:remove_line", "frontdesk:close",
+COUNTER_ROUTES = {"frontdesk:bill", "frontdesk:add_line", "frontdesk:remove_line", "frontdesk:line_practitioner",
+                  "frontdesk:close",
                   "frontdesk:receipt", "frontdesk:send_receipt", "outbox:retry"}
 
 

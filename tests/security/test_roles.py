@@ -209,6 +209,7 @@ WEB_ROLE_TABLE: dict[str, frozenset[str]] = {
     "frontdesk:start_bill": COUNTER,
     "frontdesk:add_line": COUNTER,
     "frontdesk:remove_line": COUNTER,
+    "frontdesk:line_practitioner": COUNTER,
     "frontdesk:close": COUNTER,
     "frontdesk:send_receipt": COUNTER,
     "outbox:retry": COUNTER,

@@ -30,7 +30,7 @@ from glowpos.packages.selectors import (
     low_balance_packages,
     package_data,
 )
-from glowpos.tenancy.models import StaffMember
+from glowpos.tenancy.models import Role, StaffMember
 from glowpos.tenancy.services import branch_scope
 
 EXPIRY_WARNING_DAYS = 30
@@ -183,7 +183,17 @@ def bill_screen(*, staff: StaffMember, bill_id: int, on: date | None = None) -> 
         "services": services if is_open else [],
         "products": list(catalog.products(business=staff.business)) if is_open else [],
         "plans": list(catalog.plans(business=staff.business)) if is_open else [],
+        "practitioners": practitioners(business=staff.business) if is_open else [],
     }
+
+
+def practitioners(*, business) -> list[tuple[int, str]]:
+    """Who can be named as performing a treatment: active staff, practitioners first."""
+    staff = (StaffMember.objects.filter(business=business, user__is_active=True).select_related("user")
+             .order_by("user__first_name", "user__username"))
+    rows = sorted(staff, key=lambda s: s.role != Role.PRACTITIONER)
+    return [(s.id, s.user.get_full_name() or s.user.username) for s in rows]
+
 
 
 def receipt_screen(*, staff: StaffMember, bill_id: int) -> dict:

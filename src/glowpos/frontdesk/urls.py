@@ -17,6 +17,8 @@ urlpatterns = [
     path("bills/<int:bill_id>/", views.bill, name="bill"),
     path("bills/<int:bill_id>/lines", views.add_line, name="add_line"),
     path("bills/<int:bill_id>/lines/<int:line_id>/remove", views.remove_line, name="remove_line"),
+    path("bills/<int:bill_id>/lines/<int:line_id>/practitioner", views.line_practitioner,
+         name="line_practitioner"),
     path("bills/<int:bill_id>/close", views.close, name="close"),
     path("bills/<int:bill_id>/void", views.void, name="void"),
     path("bills/<int:bill_id>/receipt", views.receipt, name="receipt"),

@@ -280,6 +280,20 @@ def remove_line(request, bill_id: int, line_id: int):
 
 @require_POST
 @staff_view
+def line_practitioner(request, bill_id: int, line_id: int):
+    """Who performs a service or a session on the open bill (the line's "by" picker)."""
+    raw = (request.POST.get("practitioner_id") or "").strip()
+    try:
+        practitioner_id = _id(raw) if raw else None
+        billing.assign_practitioner(bill_id=bill_id, line_id=line_id, practitioner_id=practitioner_id,
+                                    by=request.staff)
+    except DomainError as exc:
+        return _bill_changed(request, bill_id, exc)
+    return _bill_changed(request, bill_id)
+
+
+@require_POST
+@staff_view
 def close(request, bill_id: int):
     try:
         form = parse_payments(request.POST)
