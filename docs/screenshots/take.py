@@ -45,7 +45,7 @@ def demo_database(var: Path) -> dict:
     from django.db.models import F
 
     from glowpos.clients.models import Client
-    from glowpos.packages.models import ClientPackage, Entitlement, PackageStatus
+    from glowpos.packages.models import ClientPackage, Entitlement, PackageStatus, Redemption
 
     call_command("migrate", verbosity=0)
     call_command("demo")
@@ -53,12 +53,22 @@ def demo_database(var: Path) -> dict:
     from django.utils import timezone
 
     today = timezone.localdate()  # active and in its dates: the nightly expiry may not have run
-    last = (Entitlement.objects.filter(package__status=PackageStatus.ACTIVE, package__expires_on__gte=today,
-                                       package__purchased_on__lte=today,
-                                       used_units=F("total_units") - 1, held_units=0)
-            .exclude(package__client__phone="+919876543210").order_by("id").first())
+    candidates = (Entitlement.objects.filter(package__status=PackageStatus.ACTIVE, package__expires_on__gte=today,
+                                             package__purchased_on__lte=today,
+                                             used_units=F("total_units") - 1, held_units=0)
+                  .exclude(package__client__phone="+919876543210").select_related("service").order_by("id"))
+
+    def due(e) -> bool:  # her last session of the service is at least its minimum interval ago
+        last_at = (Redemption.objects.filter(entitlement__package__client_id=e.package.client_id,
+                                             entitlement__service=e.service, status="posted")
+                   .order_by("-posted_at").values_list("posted_at", flat=True).first())
+        return last_at is None or (today - timezone.localdate(last_at)).days >= e.service.min_interval_days
+
+    last = next((e for e in candidates if due(e)), None)
     multi = ClientPackage.objects.filter(plan__kind__in=["multi", "value"]).order_by("-plan__kind", "id").first()
+    taken = {p[-4:] for p in Client.objects.values_list("phone", flat=True)}
     return {
+        "unknown_last4": next(f"{n:04d}" for n in range(10000) if f"{n:04d}" not in taken),
         "priya": Client.objects.get(phone="+919876543210").id,
         "multi_client": multi.client_id if multi else None,
         "exhausted_client": exhausted.client_id if exhausted else None,
@@ -135,6 +145,9 @@ def walk(base: str, ids: dict) -> list[str]:
         page.click("[data-redeem] >> nth=0")
         page.wait_for_selector("tr.line.redemption")
         shot("06-bill-redeemed")
+        page.select_option("tr.line.redemption select[name=practitioner_id]", index=1)
+        page.wait_for_selector("tr.line.redemption select[name=practitioner_id] option[selected]", state="attached")
+        shot("06b-bill-performed-by")
 
         page.click("button.pick:has-text('Vitamin C serum')")
         page.wait_for_selector("tr.line.product")
@@ -171,7 +184,7 @@ def walk(base: str, ids: dict) -> list[str]:
             shot("11b-profile-bundle-or-credit-package")
 
         page.goto(f"{base}/")
-        page.fill("#q", "0000")
+        page.fill("#q", ids["unknown_last4"])
         page.wait_for_selector("#add-client")
         shot("12-search-no-match")
         page.click("#add-client")
