@@ -41,9 +41,14 @@ def test_full_visit_by_four_digits_redeem_close_and_receipt_shows_what_is_left(c
     expect(page.locator("tr.line.redemption")).to_contain_text(
         "Laser hair reduction — session 4 of 6, 2 remaining after this visit")
     expect(page.locator("#amount-due")).to_have_text("₹0.00")
+    # Who performs the session: picked on the line, saved at once (htmx on change).
+    by = page.locator("tr.line.redemption select[name=practitioner_id]")
+    by.select_option(str(clinic_live.practitioner.id))
+    expect(page.locator(f"tr.line.redemption option[value='{clinic_live.practitioner.id}'][selected]")).to_have_count(1)
     page.locator("#close-bill").click()
 
     page.wait_for_url(desk.url(f"/bills/{bill_id}/receipt"))
+    assert Bill.objects.get(id=bill_id).lines.get().practitioner_id == clinic_live.practitioner.id
     document = Document.objects.get(bill_id=bill_id)
     expect(page.locator("#doc-number")).to_have_text(document.number)
     expect(page.locator(f".after-visit [data-package='{package.id}'] .remaining")).to_have_text("2 of 6")
