@@ -184,7 +184,12 @@ def test_the_counter_names_who_performs_a_session_and_it_counts_in_the_report(cl
     assert refused.status_code == 422 and "not a staff member of this business" in refused.content.decode()
     assert Bill.objects.get(id=bill_id).lines.get().practitioner_id == clinic.practitioner.id
 
-    _close(clinic, Bill.objects.get(id=bill_id))
+    closed = _close(clinic, Bill.objects.get(id=bill_id))
+    assert closed.document.snapshot["lines"][0]["practitioner"] == clinic.practitioner.user.username
+    receipt = desk.get(f"/bills/{bill_id}/receipt").content.decode()
+    assert f"· by {clinic.practitioner.user.username}" in receipt
+    public = Browser().get(f"/r/{closed.document.receipt_token}").content.decode()
+    assert f"· by {clinic.practitioner.user.username}" in public
     today = timezone.localdate()
     assert [(r["id"], r["sessions"]) for r in redemptions(business=clinic.business, start=today, end=today)[
         "by_practitioner"]] == [(clinic.practitioner.id, 1)]

@@ -603,6 +603,10 @@ def _post_ledger(bill, lines, totals: Totals, payments, posted, document, by, on
 def _snapshot(bill: Bill, lines: list[BillLine], totals: Totals, payments, kind: str,
               redeemed: dict[int, dict]) -> dict:
     branch, business, client = bill.branch, bill.business, bill.client
+    # Who performed each treatment, by name (one query, only when the counter named someone).
+    performed = {l.practitioner_id for l in lines if l.practitioner_id}
+    performers = {s.id: s.user.get_full_name() or s.user.username
+                  for s in StaffMember.objects.filter(id__in=performed).select_related("user")} if performed else {}
     snap_lines = []
     for l in lines:
         row = {
@@ -614,6 +618,8 @@ def _snapshot(bill: Bill, lines: list[BillLine], totals: Totals, payments, kind:
         }
         if l.id in redeemed:
             row["package"] = redeemed[l.id]
+        if l.practitioner_id:
+            row["practitioner"] = performers[l.practitioner_id]
         snap_lines.append(row)
     return {
         "title": dict(DocumentKind.choices)[kind],
