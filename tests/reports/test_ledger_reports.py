@@ -178,6 +178,36 @@ def test_general_ledger_runs_the_balance_from_the_opening(chain):
     assert (report["debit"], report["credit"]) == (BREAKAGE + REFUND + CLN_TAXABLE, PEEL_TAXABLE + CLN_TAXABLE)
 
 
+def test_a_page_of_the_general_ledger_keeps_the_whole_periods_running_balance(chain):
+    whole = selectors.general_ledger(business=chain.c.business, account="deferred_revenue", start=MAY[0],
+                                     end=MAY[1])
+    page = selectors.general_ledger(business=chain.c.business, account="deferred_revenue", start=MAY[0],
+                                    end=MAY[1], limit=2, offset=2)
+
+    assert [r["id"] for r in page["rows"]] == [r["id"] for r in whole["rows"][2:4]]
+    assert [r["balance"] for r in page["rows"]] == [r["balance"] for r in whole["rows"][2:4]]
+    assert (page["opening"], page["closing"], page["count"]) == (whole["opening"], whole["closing"], 5)
+
+
+def test_the_ledger_screen_pages_earlier_and_later(chain, monkeypatch):
+    from django.test import Client as HttpClient
+
+    from glowpos.reports import views
+
+    owner = HttpClient()
+    owner.force_login(chain.c.owner.user)
+    query = f"from={MAY[0]}&to={MAY[1]}&account=deferred_revenue"
+    monkeypatch.setattr(views, "SCREEN_ROWS", 2)  # five postings: three pages
+    first = owner.get(f"/reports/ledger/?{query}").content.decode()
+    second = owner.get(f"/reports/ledger/?{query}&offset=2").content.decode()
+    bad = owner.get(f"/reports/ledger/?{query}&offset=-1")
+    assert "Postings 1–2 of 5" in first and "offset=2" in first and "Earlier" not in first
+    assert "Opening balance" in first and "Brought forward" not in first
+    assert "Postings 3–4 of 5" in second and "offset=0" in second and "offset=4" in second
+    assert "Brought forward" in second
+    assert bad.status_code == 422 and "offset" in bad.content.decode()
+
+
 def test_the_general_ledger_file_streams_the_same_rows_and_totals_as_the_report(chain):
     """A file has every posting: streamed from a server-side cursor (a busy account's year is a
     million rows), its totals added up as the rows go by — the same figures as the report's."""

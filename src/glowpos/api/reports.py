@@ -118,11 +118,13 @@ def trial_balance(request, start: date = From, end: date = To, branch: int | Non
 
 @router.get("/ledger/{account}")
 def general_ledger(request, account: str, start: date = From, end: date = To, branch: int | None = Branch,
-                   limit: int = Query(1000, ge=1, le=10000)) -> dict:
+                   limit: int = Query(1000, ge=1, le=10000),
+                   offset: int = Query(0, ge=0, le=100_000_000, description="The page's first posting (0-based).")
+                   ) -> dict:
     scope = scope_for(request.staff, branch)
     _period(start, end)
     return _inr(selectors.general_ledger(business=scope.business, account=account, start=start, end=end,
-                                         branches=scope.branches, limit=limit))
+                                         branches=scope.branches, limit=limit, offset=offset))
 
 
 # Files --------------------------------------------------------------------------------------------

@@ -64,6 +64,7 @@ class Params:
     within: int = 30
     account: str = "deferred_revenue"
     limit: int | None = None  # the screens' row limit for long lists; files have every row
+    offset: int = 0  # the general ledger's page: its first row
 
 
 def scope_for(staff: StaffMember, branch_id: int | None = None) -> Scope:
@@ -119,8 +120,11 @@ def parse_params(get, *, defaults: Params | None = None) -> Params:
     within = get.get("within") or "30"
     if within not in ("7", "30", "90"):
         raise ValidationFailed("within: must be 7, 30 or 90.", fields={"within": "7, 30 or 90."})
+    offset = (get.get("offset") or "0").strip()
+    if not offset.isdigit() or int(offset) > 100_000_000:
+        raise ValidationFailed("offset: a row number, 0 or more.", fields={"offset": "0 or more."})
     return Params(start=values["start"], end=values["end"], by=by, within=int(within),
-                  account=(get.get("account") or "deferred_revenue")[:40])
+                  account=(get.get("account") or "deferred_revenue")[:40], offset=int(offset))
 
 
 def _parse_date(key: str, raw: str) -> date:
@@ -347,7 +351,7 @@ def _ledger(scope, p, using):
         return selectors.general_ledger_stream(business=scope.business, account=p.account, start=p.start,
                                                end=p.end, branches=scope.branches, using=using)
     return selectors.general_ledger(business=scope.business, account=p.account, start=p.start, end=p.end,
-                                    branches=scope.branches, limit=p.limit, using=using)
+                                    branches=scope.branches, limit=p.limit, offset=p.offset, using=using)
 
 
 def _ledger_tables(d):
@@ -361,7 +365,11 @@ def _ledger_tables(d):
         source = iter(d["rows"])
         if streamed:
             next(source)  # reads the opening, in the same snapshot as the rows
-        yield {"date": d["from"], "entry__memo": "Opening balance", "balance": d["opening"]}
+        if d.get("offset") and d["rows"]:  # a later page: the balance it starts from
+            first = d["rows"][0]
+            yield {"date": first["date"], "entry__memo": "Brought forward", "balance": first["balance"] - first["amount"]}
+        else:
+            yield {"date": d["from"], "entry__memo": "Opening balance", "balance": d["opening"]}
         for r in source:
             yield {**r, "debit": r["debit"] or None, "credit": r["credit"] or None}
         total.update(debit=d["debit"], credit=d["credit"], balance=d["closing"])
@@ -373,7 +381,7 @@ def _ledger_tables(d):
                    Column("debit", "Debit (₹)", MONEY), Column("credit", "Credit (₹)", MONEY),
                    Column("balance", "Balance (Dr +) (₹)", DRCR, short="Balance")],
                   rows() if streamed else list(rows()), total,
-                  count=None if streamed else d["count"] + 1)]
+                  count=None if streamed else d["count"] - d.get("offset", 0) + 1)]  # + the opening row
 
 
 REPORTS: dict[str, Report] = {r.slug: r for r in [

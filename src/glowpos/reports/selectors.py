@@ -895,9 +895,10 @@ def trial_balance(*, business: Business, start: date, end: date, branches: Branc
 
 
 def general_ledger(*, business: Business, account: str, start: date, end: date, branches: Branches = None,
-                   limit: int | None = None, using: str | None = None) -> dict:
+                   limit: int | None = None, offset: int = 0, using: str | None = None) -> dict:
     """One account's postings in the period, oldest first, with the running balance (a window
-    sum in the database), its opening and closing balance."""
+    sum in the database), its opening and closing balance; `limit` rows from the `offset`-th
+    (a page: the running balance is still the whole period's)."""
     acct = Account.objects.using(using).filter(business=business, code=account).first()
     if acct is None:
         raise NotFound("Account not found.")
@@ -914,7 +915,7 @@ def general_ledger(*, business: Business, account: str, start: date, end: date, 
                     "entry__document__number", "entry__branch__code", "entry__reverses_id")
             .order_by("date", "entry_id", "id")
         )
-        rows = list(rows_qs[:limit] if limit else rows_qs)
+        rows = list(rows_qs[offset:offset + limit] if limit else rows_qs[offset:])
     for r in rows:
         r["debit"] = max(r["amount"], 0)
         r["credit"] = max(-r["amount"], 0)
@@ -922,7 +923,8 @@ def general_ledger(*, business: Business, account: str, start: date, end: date, 
     debit, credit = sums["debit"] or 0, -(sums["credit"] or 0)
     return {"account": {"code": acct.code, "name": acct.name, "type": acct.type},
             "from": start.isoformat(), "to": end.isoformat(), "opening": opening, "debit": debit,
-            "credit": credit, "closing": opening + debit - credit, "count": sums["n"], "rows": rows}
+            "credit": credit, "closing": opening + debit - credit, "count": sums["n"], "offset": offset,
+            "rows": rows}
 
 
 def general_ledger_stream(*, business: Business, account: str, start: date, end: date,

@@ -307,7 +307,15 @@ def _months(start: date, end: date) -> list[tuple[str, str, bool]]:
 
 @screen("ledger")
 def _ledger_screen(data, tables, params, scope):
-    return {"accounts": selectors.accounts(business=scope.business)}
+    """The account picker, and the pager: SCREEN_ROWS postings a page, earlier and later."""
+    shown = len(data["rows"])
+    offset, count = data["offset"], data["count"]
+    pager = None
+    if count > SCREEN_ROWS or offset:
+        pager = {"first": offset + 1 if shown else 0, "last": offset + shown, "count": count,
+                 "earlier": max(offset - SCREEN_ROWS, 0) if offset else None,
+                 "later": offset + SCREEN_ROWS if offset + SCREEN_ROWS < count else None}
+    return {"accounts": selectors.accounts(business=scope.business), "pager": pager}
 
 
 # Downloads ----------------------------------------------------------------------------------------
