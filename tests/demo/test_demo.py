@@ -61,6 +61,11 @@ def test_the_demo_has_a_life_for_every_kind_of_package_and_its_books_tie(db, cap
     assert Redemption.objects.filter(entitlement__package=radha, bill__client__name="Sita Iyer",
                                      status="posted").exists()
 
+    # Treatments name who performed them (mostly the practitioner), so the report has them.
+    performed = Redemption.objects.filter(entitlement__package__business=business, status="posted",
+                                          line__practitioner__role="practitioner")
+    assert performed.count() >= 10
+    assert performed.first().line.practitioner.user.get_full_name() == "Dr. Kavya Iyer"
     assert_invariants(business)
     assert_books_balance(business)
 

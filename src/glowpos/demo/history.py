@@ -31,6 +31,11 @@ def _at(day, rng: random.Random) -> datetime:
 def make_history(business: Business, *, clients: int = 40, days: int = 150, seed: int = 7) -> dict[str, int]:
     rng = random.Random(seed)
     desk = StaffMember.objects.get(business=business, role=Role.FRONT_DESK)
+    # Who performs each treatment: mostly the practitioner, some days the manager, now and then
+    # not recorded. Its own random stream, so the rest of the history is the same as before.
+    by_rng = random.Random(seed + 1)
+    performers = [s.id for s in StaffMember.objects.filter(business=business, role=Role.PRACTITIONER)] * 3 + [
+        s.id for s in StaffMember.objects.filter(business=business, role=Role.MANAGER)] + [None]
     people = []
     for i in range(clients):
         name = f"{FIRST[i % len(FIRST)]} {LAST[(i * 7) % len(LAST)]}"
@@ -77,13 +82,14 @@ def make_history(business: Business, *, clients: int = 40, days: int = 150, seed
                 e = rng.choice(redeemable)
                 last_visit[e.id] = day
                 packages.apply_package(bill_id=bill.id, package_id=e.package_id, service_id=e.service_id,
-                                       by=desk, at=at)
+                                       by=desk, at=at, practitioner_id=by_rng.choice(performers))
                 counts["redemptions"] += 1
             elif not owned and rng.random() < 0.35:
                 billing.add_package_sale(bill_id=bill.id, plan_id=rng.choice(plans).id, by=desk)
                 counts["packages"] += 1
             else:
-                billing.add_service(bill_id=bill.id, service_id=rng.choice(services).id, by=desk)
+                billing.add_service(bill_id=bill.id, service_id=rng.choice(services).id, by=desk,
+                                    practitioner_id=by_rng.choice(performers))
             if rng.random() < 0.2:
                 billing.add_product(bill_id=bill.id, product_id=rng.choice(products).id, by=desk)
             due = billing.bill_totals(bill).total

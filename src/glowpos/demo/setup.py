@@ -62,7 +62,8 @@ def demo_gstin(state_code: str, pan: str) -> str:
 
 @transaction.atomic
 def create_business(*, name: str, branch_code: str, branch_name: str, address: str, state_code: str,
-                    state_name: str, pan: str, usernames: dict[str, str], password: str) -> Business:
+                    state_name: str, pan: str, usernames: dict[str, str], password: str,
+                    names: dict[str, tuple[str, str]] | None = None) -> Business:
     business = Business.objects.create(name=name, legal_name=f"{name} Private Limited")
     branch = Branch.objects.create(
         business=business, code=branch_code, name=branch_name, address=address, state_code=state_code,
@@ -71,7 +72,8 @@ def create_business(*, name: str, branch_code: str, branch_name: str, address: s
     ensure_chart(business)
     User = get_user_model()
     for role, username in usernames.items():
-        user = User.objects.create_user(username=username, password=password)
+        first, last = (names or {}).get(role, ("", ""))
+        user = User.objects.create_user(username=username, password=password, first_name=first, last_name=last)
         staff = StaffMember.objects.create(user=user, business=business, role=role)
         if role != Role.OWNER:
             staff.branches.add(branch)

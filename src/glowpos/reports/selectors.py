@@ -555,9 +555,10 @@ def redemptions(*, business: Business, start: date, end: date, branches: Branche
         "service": dict(Service.objects.using(using).filter(id__in=ids["service"]).values_list("id", "name")),
         "staff": dict(StaffMember.objects.using(using).filter(id__in=ids["staff"])
                       .values_list("id", "user__username")),
-        "practitioner": {None: NOT_RECORDED, **dict(StaffMember.objects.using(using)
-                                                    .filter(id__in=ids["practitioner"] - {None})
-                                                    .values_list("id", "user__username"))},
+        "practitioner": {None: NOT_RECORDED, **{  # her name as the counter shows it, else the login
+            i: f"{first} {last}".strip() or login for i, first, last, login in StaffMember.objects.using(using)
+            .filter(id__in=ids["practitioner"] - {None})
+            .values_list("id", "user__first_name", "user__last_name", "user__username")}},
         "branch": dict(Branch.objects.using(using).filter(id__in=ids["branch"]).values_list("id", "code")),
     }
     out: dict = {"from": start.isoformat(), "to": end.isoformat()}

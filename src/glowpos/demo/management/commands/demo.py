@@ -8,6 +8,8 @@ from glowpos.tenancy.models import Business, Role
 DEMO_NAME = "Glow Skin Clinic"
 USERS = {Role.FRONT_DESK: "frontdesk", Role.MANAGER: "manager", Role.OWNER: "owner",
          Role.PRACTITIONER: "practitioner"}
+NAMES = {Role.FRONT_DESK: ("Asha", "Kulkarni"), Role.MANAGER: ("Ravi", "Menon"), Role.OWNER: ("Dr. Nisha", "Rao"),
+         Role.PRACTITIONER: ("Dr. Kavya", "Iyer")}
 
 
 class Command(BaseCommand):
@@ -24,7 +26,7 @@ class Command(BaseCommand):
             business = create_business(
                 name=DEMO_NAME, branch_code="BLR1", branch_name="Glow Skin Clinic, Indiranagar",
                 address="12, 100 Feet Road, Indiranagar\nBengaluru 560038", state_code="29",
-                state_name="Karnataka", pan="AABCG1234H", usernames=USERS, password=DEMO_PASSWORD,
+                state_name="Karnataka", pan="AABCG1234H", usernames=USERS, password=DEMO_PASSWORD, names=NAMES,
             )
             counts = make_history(business, clients=clients, days=days)
             self.stdout.write(
