@@ -527,6 +527,12 @@ REDEMPTION_GROUPS = {  # group → the redemption's column (the names are read a
 NOT_RECORDED = "Not recorded"
 
 
+def _staff_names(ids: set[int], using: str | None) -> dict[int, str]:
+    """Staff members' names as the counter shows them (else their login)."""
+    return {i: f"{first} {last}".strip() or login for i, first, last, login in StaffMember.objects.using(using)
+            .filter(id__in=ids).values_list("id", "user__first_name", "user__last_name", "user__username")}
+
+
 def redemptions(*, business: Business, start: date, end: date, branches: Branches = None,
                 using: str | None = None) -> dict:
     """Sessions redeemed (posted, not reversed) in the period, by service, by staff member who
@@ -553,12 +559,8 @@ def redemptions(*, business: Business, start: date, end: date, branches: Branche
     ids = {group: {r[key] for r in grouped} for group, key in REDEMPTION_GROUPS.items()}
     names = {
         "service": dict(Service.objects.using(using).filter(id__in=ids["service"]).values_list("id", "name")),
-        "staff": dict(StaffMember.objects.using(using).filter(id__in=ids["staff"])
-                      .values_list("id", "user__username")),
-        "practitioner": {None: NOT_RECORDED, **{  # her name as the counter shows it, else the login
-            i: f"{first} {last}".strip() or login for i, first, last, login in StaffMember.objects.using(using)
-            .filter(id__in=ids["practitioner"] - {None})
-            .values_list("id", "user__first_name", "user__last_name", "user__username")}},
+        "staff": _staff_names(ids["staff"], using),
+        "practitioner": {None: NOT_RECORDED, **_staff_names(ids["practitioner"] - {None}, using)},
         "branch": dict(Branch.objects.using(using).filter(id__in=ids["branch"]).values_list("id", "code")),
     }
     out: dict = {"from": start.isoformat(), "to": end.isoformat()}
