@@ -183,15 +183,21 @@ def _refuse_mixing(bill: Bill, *, adding_value: bool = False) -> None:
 TREATMENTS = (LineType.SERVICE, LineType.REDEMPTION)
 
 
+def _lock_line(by: StaffMember, bill_id: int, line_id: int) -> tuple[Bill, BillLine]:
+    """The open bill, locked, and one of its lines (another bill's line is not found)."""
+    bill = lock_open_bill(business=by.business, bill_id=bill_id, by=by)
+    line = bill.lines.filter(id=line_id).first()
+    if line is None:
+        raise NotFound("Line not found on this bill.")
+    return bill, line
+
+
 def assign_practitioner(*, bill_id: int, line_id: int, practitioner_id: int | None, by: StaffMember) -> BillLine:
     """Who performs a service or a session on an open bill (None: not recorded). Once the bill
     is closed the line is part of an issued document and stays as it was."""
     require_role(by, *COUNTER, action="change bills")
     with transaction.atomic():
-        bill = lock_open_bill(business=by.business, bill_id=bill_id, by=by)
-        line = bill.lines.filter(id=line_id).first()
-        if line is None:
-            raise NotFound("Line not found on this bill.")
+        bill, line = _lock_line(by, bill_id, line_id)
         if line.type not in TREATMENTS:
             raise ValidationFailed("line_id: only a service or a session is performed by someone.",
                                    fields={"line_id": "Not a service or a session."})
@@ -205,10 +211,7 @@ def remove_line(*, bill_id: int, line_id: int, by: StaffMember) -> None:
     require_role(by, *COUNTER, action="change bills")
     at = timezone.now()
     with transaction.atomic():
-        bill = lock_open_bill(business=by.business, bill_id=bill_id, by=by)
-        line = bill.lines.filter(id=line_id).first()
-        if line is None:
-            raise NotFound("Line not found on this bill.")
+        bill, line = _lock_line(by, bill_id, line_id)
         redemption = Redemption.objects.filter(line=line, status=RedemptionStatus.PENDING).first()
         if redemption is not None:
             packages.release_hold(redemption=redemption, by=by, at=at, why="line removed")
@@ -266,10 +269,7 @@ def discount_line(*, bill_id: int, line_id: int, amount: int, by: StaffMember,
     """Take `amount` paise (tax-inclusive) off one line; the taxable value falls with it."""
     require_role(by, *COUNTER, action="give discounts")
     with transaction.atomic():
-        bill = lock_open_bill(business=by.business, bill_id=bill_id, by=by)
-        line = bill.lines.filter(id=line_id).first()
-        if line is None:
-            raise NotFound("Line not found on this bill.")
+        bill, line = _lock_line(by, bill_id, line_id)
         if line.type == LineType.REDEMPTION or _is_value_sale(line):
             raise ValidationFailed("line_id: this line cannot be discounted (a redemption or a value package).",
                                    fields={"line_id": "Not discountable."})
