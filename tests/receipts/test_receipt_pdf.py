@@ -43,3 +43,22 @@ def test_what_is_left_shows_live_packages_and_the_one_this_visit_used_up(clinic)
     later = factories.redeem(clinic, new).document  # the used-up package is no longer news
     assert [p["id"] for p in later.snapshot["packages"]] == [new.id]
     assert "5 of 6 remaining" in HttpClient().get(f"/r/{later.receipt_token}").content.decode()
+
+
+def test_what_is_left_keeps_a_frozen_package_and_leaves_out_one_past_its_expiry(clinic):
+    """Chosen in SQL as effective_status does: a frozen package is still hers; an active one
+    past its expiry date (the nightly job not run yet) is expired and not shown."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from glowpos.packages.models import ClientPackage
+    from glowpos.packages.services import freeze_package
+
+    who = factories.client(clinic)
+    frozen, lapsed, used = (factories.sold_package(clinic, who) for _ in range(3))
+    freeze_package(package_id=frozen.id, reason="Travelling", by=clinic.manager)
+    ClientPackage.objects.filter(id=lapsed.id).update(expires_on=timezone.localdate() - timedelta(days=1))
+
+    shown = [p["id"] for p in factories.redeem(clinic, used).document.snapshot["packages"]]
+    assert sorted(shown) == sorted([frozen.id, used.id])
