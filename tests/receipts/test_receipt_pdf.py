@@ -58,7 +58,9 @@ def test_what_is_left_keeps_a_frozen_package_and_leaves_out_one_past_its_expiry(
     who = factories.client(clinic)
     frozen, lapsed, used = (factories.sold_package(clinic, who) for _ in range(3))
     freeze_package(package_id=frozen.id, reason="Travelling", by=clinic.manager)
-    ClientPackage.objects.filter(id=lapsed.id).update(expires_on=timezone.localdate() - timedelta(days=1))
+    today = timezone.localdate()
+    ClientPackage.objects.filter(id=lapsed.id).update(purchased_on=today - timedelta(days=200),
+                                                      expires_on=today - timedelta(days=1))
 
     shown = [p["id"] for p in factories.redeem(clinic, used).document.snapshot["packages"]]
     assert sorted(shown) == sorted([frozen.id, used.id])
