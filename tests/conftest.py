@@ -8,10 +8,20 @@ from tests import factories
 
 
 def pytest_configure(config):
-    """Test users need no slow password hashing (production keeps Django's PBKDF2)."""
+    """Test users need no slow password hashing (production keeps Django's PBKDF2). Each xdist
+    worker gets a VAR_DIR of its own: staged imports (VAR_DIR/imports/<business id>) and the
+    file outbox are keyed by ids that the workers' separate databases hand out alike, so a
+    shared folder let one worker's test remove or read another's files."""
+    import os
+    from pathlib import Path
+
     from django.conf import settings
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:
+        settings.VAR_DIR = Path(settings.VAR_DIR) / f"xdist-{worker}"
+        settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 
 def _transactional(request) -> bool:

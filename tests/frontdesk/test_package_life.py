@@ -393,3 +393,37 @@ def test_stop_sharing_ends_her_redeeming_but_not_while_she_has_a_session_held(cl
     assert desk.post(f"/packages/{laser.id}/unshare", {"client_id": riya.id}).status_code == 404
     assert logged_in(clinic.practitioner).post(f"/packages/{laser.id}/unshare",
                                                {"client_id": riya.id}).status_code == 403
+
+
+def test_a_closed_bill_is_voided_from_its_receipt_with_a_managers_approval(clinic, desk, laser):
+    """The counter asks a manager; the credit note reverses the invoice, the money is to be
+    given back, the session returns to the package, and the audit names both."""
+    from glowpos.documents.models import DocumentKind as Kind
+
+    bill = factories.open_bill(clinic, laser.client, ("redemption", laser), ("service", clinic.service("Skin cleanup")))
+    closed = factories.close_paid(clinic, bill)
+    receipt = page_of(desk.get(f"/bills/{bill.id}/receipt"))
+    assert f"Void {closed.document.number}" in receipt and 'name="approver_username"' in receipt
+
+    no_reason = desk.post(f"/bills/{bill.id}/void", {"reason": " ", **approved_by(clinic.manager)})
+    assert no_reason.status_code == 422 and "say why the bill is voided" in page_of(no_reason)
+    assert closed.document.number in page_of(no_reason)  # refused on the receipt it was asked from
+    assert Bill.objects.get(id=bill.id).status == BillStatus.CLOSED
+
+    done = desk.post(f"/bills/{bill.id}/void", {"reason": "Wrong client", **approved_by(clinic.manager)}, follow=True)
+    page = page_of(done)
+    note = Document.objects.get(bill=bill, kind=Kind.CREDIT_NOTE)
+    assert f"credit note {note.number} reverses {closed.document.number}" in page
+    assert closed.document.total == 1_200_00 and "Give back ₹1,200.00 by cash." in page
+    assert "This bill was voided" in page and f"Void {closed.document.number}" not in page
+    assert Bill.objects.get(id=bill.id).status == BillStatus.VOIDED
+    assert Entitlement.objects.get(package=laser).used_units == 0
+    audited = AuditEvent.objects.get(action="bill.void", object_id=bill.id)
+    assert audited.staff == clinic.manager and audited.data["at_counter"] == clinic.front_desk.id
+
+
+def test_a_practitioner_is_offered_no_void_on_a_receipt(clinic, laser):
+    bill = factories.open_bill(clinic, laser.client, ("redemption", laser))
+    factories.close_paid(clinic, bill)
+    page = page_of(logged_in(clinic.practitioner).get(f"/bills/{bill.id}/receipt"))
+    assert "Void this bill" not in page

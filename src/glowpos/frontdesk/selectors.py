@@ -30,6 +30,7 @@ from glowpos.packages.selectors import (
     low_balance_packages,
     package_data,
 )
+from glowpos.money import format_inr
 from glowpos.tenancy.models import Role, StaffMember
 from glowpos.tenancy.services import branch_scope
 
@@ -194,6 +195,28 @@ def practitioners(*, business) -> list[tuple[int, str]]:
     rows = sorted(staff, key=lambda s: s.role != Role.PRACTITIONER)
     return [(s.id, s.user.get_full_name() or s.user.username) for s in rows]
 
+
+
+def is_closed_bill(*, staff: StaffMember, bill_id: int) -> bool:
+    """Whether this staff member's bill is closed (its void is asked from the receipt)."""
+    return get_bill(business=staff.business, bill_id=bill_id, by=staff).status == BillStatus.CLOSED
+
+
+def void_summary(*, bill, original) -> str:
+    """What the counter does after a closed bill's void: the credit note, and the money to give back."""
+    note = bill.documents.filter(kind="credit_note", original=original).order_by("-id").first()
+    paid = [p for p in original.snapshot.get("payments", []) if p["amount"]]
+    back = ", ".join(f"{format_inr(p['amount'])} by {p['method'].upper() if p['method'] == 'upi' else p['method']}"
+                     for p in paid if p["method"] != "credit")
+    credit = sum(p.get("face", p["amount"]) for p in paid if p["method"] == "credit")
+    parts = [f"Bill #{bill.id} voided: credit note {note.number} reverses {original.number}." if note
+             else f"Bill #{bill.id} voided ({original.number} had nothing to reverse in money)."]
+    if back:
+        parts.append(f"Give back {back}.")
+    if credit:
+        parts.append(f"{format_inr(credit)} of package credit went back to the package.")
+    parts.append("Sessions redeemed on it went back to their packages.")
+    return " ".join(parts)
 
 
 def receipt_screen(*, staff: StaffMember, bill_id: int) -> dict:

@@ -311,7 +311,17 @@ def close(request, bill_id: int):
 @require_GET
 @staff_view
 def receipt(request, bill_id: int):
-    return render(request, "frontdesk/receipt.html", screens.receipt_screen(staff=request.staff, bill_id=bill_id))
+    return render(request, "frontdesk/receipt.html", _receipt_context(request, bill_id))
+
+
+def _receipt_context(request, bill_id: int) -> dict:
+    context = screens.receipt_screen(staff=request.staff, bill_id=bill_id)
+    # Voiding a closed bill (a credit note reverses it) is a manager's; the counter asks one
+    # to approve here. A practitioner is offered nothing; an open bill's void is on its screen.
+    closed = context["document"].bill_id and not context["voided"]
+    context["can"] = {"void": bool(closed) and request.staff.role in COUNTER,
+                      "needs_manager": not request.staff.is_manager}
+    return context
 
 
 @require_POST
@@ -483,8 +493,14 @@ def void(request, bill_id: int):
         with audit.at_counter(request.staff):
             bill = billing.void_bill(bill_id=bill_id, reason=request.POST.get("reason", ""), by=_acting(request))
     except DomainError as exc:
+        # Refused on the screen it was asked from: the open bill's, or a closed bill's receipt.
+        if screens.is_closed_bill(staff=request.staff, bill_id=bill_id):
+            return _refused(request, "frontdesk/receipt.html", {**_receipt_context(request, bill_id), "open": "void"},
+                            exc)
         return _refused(request, "frontdesk/bill.html", {**_bill_context(request, bill_id), "open": "void"}, exc)
-    messages.success(request, f"Bill #{bill.id} voided. Sessions held on it went back to their packages.")
-    if bill.closed_at and closing_document_of(bill) is not None:
-        return redirect("frontdesk:receipt", bill_id=bill.id)
-    return redirect("frontdesk:client", client_id=bill.client_id)
+    original = closing_document_of(bill) if bill.closed_at else None
+    if original is None:
+        messages.success(request, f"Bill #{bill.id} voided. Sessions held on it went back to their packages.")
+        return redirect("frontdesk:client", client_id=bill.client_id)
+    messages.success(request, screens.void_summary(bill=bill, original=original))
+    return redirect("frontdesk:receipt", bill_id=bill.id)
