@@ -327,3 +327,39 @@ def test_removing_a_line_of_another_bill_is_404(clinic, api, priya):
 
     refused(api.delete(f"/bills/{second['id']}/lines/{first['lines'][0]['id']}"), 404, "not_found")
     assert len(api.get(f"/bills/{first['id']}").json()["lines"]) == 1
+
+
+# Who performs it
+
+def test_practitioner_on_a_line_is_set_when_added_or_later_and_only_on_treatments(api, priya, clinic):
+    bill = api.post("/bills", {"client_id": priya.id}).json()
+    service = clinic.service("Skin cleanup")
+    doctor, manager = clinic.practitioner, clinic.manager
+
+    added = add(api, bill, {"type": "service", "service_id": service.id, "practitioner_id": doctor.id})
+    assert added.status_code == 201 and added.json()["lines"][0]["practitioner_id"] == doctor.id
+    line = added.json()["lines"][0]["id"]
+    changed = api.http.patch(f"/api/v1/bills/{bill['id']}/lines/{line}", data={"practitioner_id": manager.id},
+                             content_type="application/json", headers=api.headers)
+    assert changed.status_code == 200 and changed.json()["lines"][0]["practitioner_id"] == manager.id
+    cleared = api.http.patch(f"/api/v1/bills/{bill['id']}/lines/{line}", data={"practitioner_id": None},
+                             content_type="application/json", headers=api.headers)
+    assert cleared.json()["lines"][0]["practitioner_id"] is None
+
+    product = add(api, bill, {"type": "product", "product_id": clinic.product().id, "practitioner_id": doctor.id})
+    names_field(refused(product, 422, "validation_error"), "practitioner_id")
+    product_line = add(api, bill, {"type": "product", "product_id": clinic.product().id}).json()["lines"][-1]["id"]
+    on_product = api.http.patch(f"/api/v1/bills/{bill['id']}/lines/{product_line}", data={"practitioner_id": doctor.id},
+                                content_type="application/json", headers=api.headers)
+    refused(on_product, 422, "validation_error")
+
+    stranger = factories.clinic().practitioner
+    refused(add(api, bill, {"type": "service", "service_id": service.id, "practitioner_id": stranger.id}),
+            404, "not_found")
+    assert len(api.get(f"/bills/{bill['id']}").json()["lines"]) == 2  # the refusals added nothing
+
+    due = api.get(f"/bills/{bill['id']}").json()["total"]
+    assert factories.api_close(api, bill["id"], [{"method": "cash", "amount": due}]).status_code == 200
+    late = api.http.patch(f"/api/v1/bills/{bill['id']}/lines/{line}", data={"practitioner_id": doctor.id},
+                          content_type="application/json", headers=api.headers)
+    refused(late, 409, "bill_not_open")

@@ -134,14 +134,14 @@ def require_branch(staff: StaffMember, branch_id: int, *, what: str = "Bill") ->
 
 def get_practitioner(*, business: Business, staff_id: int | None) -> StaffMember | None:
     """Who performs a service or a session: any active staff member of the business (a
-    manager or the owner may treat clients too). None stays None (not recorded)."""
+    manager or the owner may treat clients too). None stays None (not recorded). Another
+    business's staff member, like its other objects, is not found."""
     if staff_id is None:
         return None
     staff = (StaffMember.objects.select_related("user")
              .filter(business=business, id=staff_id, user__is_active=True).first())
     if staff is None:
-        raise ValidationFailed("practitioner_id: not a staff member of this business.",
-                               fields={"practitioner_id": "Not a staff member here."})
+        raise NotFound("Practitioner not found: practitioner_id is not an active staff member here.")
     return staff
 
 
