@@ -427,3 +427,14 @@ def test_a_practitioner_is_offered_no_void_on_a_receipt(clinic, laser):
     factories.close_paid(clinic, bill)
     page = page_of(logged_in(clinic.practitioner).get(f"/bills/{bill.id}/receipt"))
     assert "Void this bill" not in page
+
+
+def test_voiding_a_session_only_receipt_says_there_was_no_money_to_reverse(clinic, manager, laser):
+    bill = factories.open_bill(clinic, laser.client, ("redemption", laser))
+    closed = factories.close_paid(clinic, bill)
+    assert closed.document.total == 0
+
+    page = page_of(manager.post(f"/bills/{bill.id}/void", {"reason": "Wrong package"}, follow=True))
+    assert f"({closed.document.number} had nothing to reverse in money)" in page and "Give back" not in page
+    assert not Document.objects.filter(bill=bill, kind=DocumentKind.CREDIT_NOTE).exists()
+    assert Entitlement.objects.get(package=laser).used_units == 0
