@@ -493,7 +493,7 @@ def _lock_package(*, by: StaffMember, package_id: int, managed: bool = False) ->
     business-wide: a client is served at any branch of the chain."""
     _lock_entitlements_of_package(package_id, business=by.business)
     package = (
-        ClientPackage.objects.select_for_update(of=("self",)).select_related("plan", "client", "sale_bill")
+        ClientPackage.objects.select_for_update(of=("self",)).select_related("plan", "client", "sale_bill__branch")
         .filter(business=by.business, id=package_id).first()
     )
     if package is None:
