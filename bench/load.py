@@ -273,7 +273,7 @@ def run(*, seconds: int, terminals: int, workers: int, keep: bool) -> int:
     for step in Terminal.STEPS:
         print(f"  {step:<14} : {percentiles(stats[step])}")
     busy = sum(cpu.values())
-    print(f"  CPU per checkout: " + ", ".join(f"{k} {v * 1000 / max(visits, 1):.1f} ms" for k, v in cpu.items())
+    print("  CPU per checkout: " + ", ".join(f"{k} {v * 1000 / max(visits, 1):.1f} ms" for k, v in cpu.items())
           + f"   (the {os.cpu_count()} CPUs {busy / (elapsed * (os.cpu_count() or 1)):.0%} busy with these)")
 
     from tests.invariants import violations

@@ -23,7 +23,6 @@ import os
 from datetime import datetime, time, timedelta
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st

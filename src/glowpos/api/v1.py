@@ -2,8 +2,7 @@
 selector, and return plain data; refusals are mapped to error bodies in api/errors.py."""
 from __future__ import annotations
 
-from django.db import transaction
-from ninja import NinjaAPI, Query, Router, Status
+from ninja import NinjaAPI, Query, Status
 from ninja.security import HttpBearer
 
 from glowpos.api import errors

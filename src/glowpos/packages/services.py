@@ -15,7 +15,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from glowpos.audit.services import record as audit
-from glowpos.billing.models import Bill, BillLine, BillStatus, LineType
+from glowpos.billing.models import Bill, BillLine, LineType
 from glowpos.billing.locking import lock_open_bill
 from glowpos.errors import NotFound, ValidationFailed
 from glowpos.ledger import chart
