@@ -269,3 +269,31 @@ def test_sessions_by_practitioner_count_who_performed_them_not_who_applied_them(
         (doctor.user.username, 2), (manager.user.username, 1), ("Not recorded", 1)]
     assert [(r["name"], r["sessions"]) for r in report["by_staff"]] == [(desk.user.username, 4)]
     assert sum(r["value"] for r in report["by_practitioner"]) == report["total"]["value"]
+
+
+@pytest.mark.parametrize("local", [(0, 30), (23, 45)])
+def test_a_session_counts_on_its_day_in_india_not_in_utc(clinic, local):
+    """00:30 in Bengaluru is 19:00 UTC the day before, and 23:45 is 18:15 UTC the same day:
+    the day and the month are India's on either database."""
+    from datetime import datetime, timedelta
+
+    from glowpos.billing import services as billing
+    from glowpos.packages.services import apply_package
+    from glowpos.reports.selectors import INDIA
+
+    package = factories.sold_package(clinic, factories.client(clinic))
+    hour, minute = local
+    day = (package.purchased_on.replace(day=1) + timedelta(days=40)).replace(day=1)  # a 1st after the sale
+    when = datetime(day.year, day.month, 1, hour, minute, tzinfo=INDIA)
+    bill = billing.open_bill(client_id=package.client_id, by=clinic.front_desk, at=when)
+    apply_package(bill_id=bill.id, package_id=package.id, service_id=clinic.service().id, by=clinic.front_desk,
+                  at=when)
+    billing.close_bill(bill_id=bill.id, payments=[], idempotency_key=f"midnight-{bill.id}", by=clinic.front_desk,
+                       at=when)
+
+    before = day - timedelta(days=1)
+    by_day = selectors.redemptions(business=clinic.business, start=before, end=day)
+    assert {r["period"]: r["sessions"] for r in by_day["by_period"]} == {before.isoformat(): 0, day.isoformat(): 1}
+    by_month = selectors.redemptions(business=clinic.business, start=before.replace(day=1), end=day.replace(day=28))
+    assert {r["period"]: r["sessions"] for r in by_month["by_period"]} == {
+        before.strftime("%Y-%m"): 0, day.strftime("%Y-%m"): 1}

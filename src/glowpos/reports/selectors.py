@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import (
+    Func,
     BooleanField,
     CharField,
     Case,
@@ -152,6 +153,23 @@ def _trunc(field: str, by: str):
     if by == "day":
         return F(field)
     return Substr(Cast(field, output_field=CharField()), 1, 7)
+
+
+class _SqliteIndiaDay(Func):
+    """A timestamp's day in India as "YYYY-MM-DD", in SQLite's own date function: India keeps
+    UTC+05:30 all year (no daylight saving since 1945). Django's TruncDate with a zone is a
+    Python function there, called once per row: 4.9 s over a year of a million sessions."""
+    template = "date(%(expressions)s, '+330 minutes')"
+    output_field = CharField()
+
+
+def _local_period(field: str, by: str, using: str | None):
+    """A timestamp's day (by="day") or month in India, for a GROUP BY: Django's truncation on
+    PostgreSQL; on SQLite the text of _SqliteIndiaDay (its day, or its first seven characters)."""
+    if connections[using or DEFAULT_DB_ALIAS].vendor == "sqlite":
+        day = _SqliteIndiaDay(field)
+        return day if by == "day" else Substr(day, 1, 7)
+    return TruncDate(field, tzinfo=INDIA) if by == "day" else TruncMonth(field, tzinfo=INDIA)
 
 
 def branch_names(*, business: Business, using: str | None = None) -> dict[int, Branch]:
@@ -551,7 +569,7 @@ def redemptions(*, business: Business, start: date, end: date, branches: Branche
     )
     # By day for a month or less, by month beyond (a year of daily bars says little).
     by = "day" if (end - start).days <= 31 else "month"
-    trunc = TruncDate("posted_at", tzinfo=INDIA) if by == "day" else TruncMonth("posted_at", tzinfo=INDIA)
+    trunc = _local_period("posted_at", by, using)
     grouped = list(
         base.annotate(period=trunc).values("period", *REDEMPTION_GROUPS.values())
         .annotate(sessions=Count("id"), value=Sum("value")).order_by()
