@@ -915,15 +915,30 @@ def trial_balance(*, business: Business, start: date, end: date, branches: Branc
             "balanced": total["debit"] == total["credit"] and total["closing"] == 0 and total["opening"] == 0}
 
 
+LEDGER_ROW = ("id", "date", "amount", "entry_id", "entry__kind", "entry__memo", "entry__document__number",
+              "entry__branch__code", "entry__reverses_id")
+
+
+def _account_postings(business: Business, account: str, branches: Branches, using: str | None):
+    """One account (its code, name, type) and its postings in the branches asked for."""
+    acct = Account.objects.using(using).filter(business=business, code=account).first()
+    if acct is None:
+        raise NotFound("Account not found.")
+    qs = _in_branches(Posting.objects.using(using).filter(account=acct), "entry__branch_id", branches)
+    return {"code": acct.code, "name": acct.name, "type": acct.type}, qs
+
+
+def _with_balance(row: dict, balance: int) -> dict:
+    row["debit"], row["credit"], row["balance"] = max(row["amount"], 0), max(-row["amount"], 0), balance
+    return row
+
+
 def general_ledger(*, business: Business, account: str, start: date, end: date, branches: Branches = None,
                    limit: int | None = None, offset: int = 0, using: str | None = None) -> dict:
     """One account's postings in the period, oldest first, with the running balance (a window
     sum in the database), its opening and closing balance; `limit` rows from the `offset`-th
     (a page: the running balance is still the whole period's)."""
-    acct = Account.objects.using(using).filter(business=business, code=account).first()
-    if acct is None:
-        raise NotFound("Account not found.")
-    qs = _in_branches(Posting.objects.using(using).filter(account=acct), "entry__branch_id", branches)
+    acct, qs = _account_postings(business, account, branches, using)
     with consistent_read(using):
         opening = qs.filter(date__lt=start).aggregate(s=Sum("amount"))["s"] or 0
         period = qs.filter(date__gte=start, date__lte=end)
@@ -932,18 +947,12 @@ def general_ledger(*, business: Business, account: str, start: date, end: date, 
         rows_qs = (
             period.annotate(running=Window(Sum("amount"),
                                            order_by=[F("date").asc(), F("entry_id").asc(), F("id").asc()]))
-            .values("id", "date", "amount", "running", "entry_id", "entry__kind", "entry__memo",
-                    "entry__document__number", "entry__branch__code", "entry__reverses_id")
-            .order_by("date", "entry_id", "id")
+            .values(*LEDGER_ROW, "running").order_by("date", "entry_id", "id")
         )
-        rows = list(rows_qs[offset:offset + limit] if limit else rows_qs[offset:])
-    for r in rows:
-        r["debit"] = max(r["amount"], 0)
-        r["credit"] = max(-r["amount"], 0)
-        r["balance"] = opening + r["running"]
+        rows = [_with_balance(r, opening + r["running"])
+                for r in (rows_qs[offset:offset + limit] if limit else rows_qs[offset:])]
     debit, credit = sums["debit"] or 0, -(sums["credit"] or 0)
-    return {"account": {"code": acct.code, "name": acct.name, "type": acct.type},
-            "from": start.isoformat(), "to": end.isoformat(), "opening": opening, "debit": debit,
+    return {"account": acct, "from": start.isoformat(), "to": end.isoformat(), "opening": opening, "debit": debit,
             "credit": credit, "closing": opening + debit - credit, "count": sums["n"], "offset": offset,
             "rows": rows}
 
@@ -955,23 +964,18 @@ def general_ledger_stream(*, business: Business, account: str, start: date, end:
     1.6 GB of a worker's memory), and `debit`, `credit`, `closing` and `count` are added up
     from the rows as they stream, complete once `rows` is exhausted — so the file's totals are
     exactly its rows'. The opening and the rows are read in one snapshot (consistent_read)."""
-    acct = Account.objects.using(using).filter(business=business, code=account).first()
-    if acct is None:
-        raise NotFound("Account not found.")
-    qs = _in_branches(Posting.objects.using(using).filter(account=acct), "entry__branch_id", branches)
-    out = {"account": {"code": acct.code, "name": acct.name, "type": acct.type}, "from": start.isoformat(),
-           "to": end.isoformat(), "opening": None, "debit": 0, "credit": 0, "closing": None, "count": 0}
+    acct, qs = _account_postings(business, account, branches, using)
+    out = {"account": acct, "from": start.isoformat(), "to": end.isoformat(), "opening": None, "debit": 0,
+           "credit": 0, "closing": None, "count": 0}
 
     def rows() -> Iterator[dict]:
         with consistent_read(using):
             balance = out["opening"] = qs.filter(date__lt=start).aggregate(s=Sum("amount"))["s"] or 0
             yield {"opening": balance}
-            for r in (qs.filter(date__gte=start, date__lte=end)
-                      .values("id", "date", "amount", "entry_id", "entry__kind", "entry__memo",
-                              "entry__document__number", "entry__branch__code", "entry__reverses_id")
+            for r in (qs.filter(date__gte=start, date__lte=end).values(*LEDGER_ROW)
                       .order_by("date", "entry_id", "id").iterator(chunk_size=5000)):
                 balance += r["amount"]
-                r["debit"], r["credit"], r["balance"] = max(r["amount"], 0), max(-r["amount"], 0), balance
+                _with_balance(r, balance)
                 out["debit"] += r["debit"]
                 out["credit"] += r["credit"]
                 out["count"] += 1
