@@ -144,7 +144,7 @@ def _require(payload: LineIn, field: str) -> int:
 @api.post("/bills/{bill_id}/lines", response={201: dict}, tags=["bills"])
 def add_line(request, bill_id: Id, payload: LineIn):
     by = request.staff
-    if payload.practitioner_id is not None and payload.type not in ("service", "redemption"):
+    if payload.practitioner_id is not None and payload.type not in billing.TREATMENTS:
         raise ValidationFailed("practitioner_id: only a service or a session is performed by someone.",
                                fields={"practitioner_id": "Only for a service or a redemption."})
     if payload.type == "service":

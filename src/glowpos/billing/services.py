@@ -605,7 +605,7 @@ def _snapshot(bill: Bill, lines: list[BillLine], totals: Totals, payments, kind:
     branch, business, client = bill.branch, bill.business, bill.client
     # Who performed each treatment, by name (one query, only when the counter named someone).
     performed = {l.practitioner_id for l in lines if l.practitioner_id}
-    performers = {s.id: s.user.get_full_name() or s.user.username
+    performers = {s.id: s.display_name
                   for s in StaffMember.objects.filter(id__in=performed).select_related("user")} if performed else {}
     snap_lines = []
     for l in lines:

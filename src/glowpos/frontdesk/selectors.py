@@ -193,7 +193,7 @@ def practitioners(*, business) -> list[tuple[int, str]]:
     staff = (StaffMember.objects.filter(business=business, user__is_active=True).select_related("user")
              .order_by("user__first_name", "user__username"))
     rows = sorted(staff, key=lambda s: s.role != Role.PRACTITIONER)
-    return [(s.id, s.user.get_full_name() or s.user.username) for s in rows]
+    return [(s.id, s.display_name) for s in rows]
 
 
 

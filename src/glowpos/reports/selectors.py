@@ -546,9 +546,8 @@ NOT_RECORDED = "Not recorded"
 
 
 def _staff_names(ids: set[int], using: str | None) -> dict[int, str]:
-    """Staff members' names as the counter shows them (else their login)."""
-    return {i: f"{first} {last}".strip() or login for i, first, last, login in StaffMember.objects.using(using)
-            .filter(id__in=ids).values_list("id", "user__first_name", "user__last_name", "user__username")}
+    """Staff members' names as the counter shows them (a few rows: the staff in the period)."""
+    return {s.id: s.display_name for s in StaffMember.objects.using(using).filter(id__in=ids).select_related("user")}
 
 
 def redemptions(*, business: Business, start: date, end: date, branches: Branches = None,

@@ -71,6 +71,11 @@ class StaffMember(models.Model):
         return f"{self.user.get_username()} ({self.get_role_display()}, {self.business})"
 
     @property
+    def display_name(self) -> str:
+        """Her name as screens, receipts and reports show it: the full name, else the login."""
+        return self.user.get_full_name() or self.user.get_username()
+
+    @property
     def is_manager(self) -> bool:
         return self.role in (Role.MANAGER, Role.OWNER)
 

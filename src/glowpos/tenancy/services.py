@@ -138,8 +138,7 @@ def get_practitioner(*, business: Business, staff_id: int | None) -> StaffMember
     business's staff member, like its other objects, is not found."""
     if staff_id is None:
         return None
-    staff = (StaffMember.objects.select_related("user")
-             .filter(business=business, id=staff_id, user__is_active=True).first())
+    staff = StaffMember.objects.filter(business=business, id=staff_id, user__is_active=True).first()
     if staff is None:
         raise NotFound("Practitioner not found: practitioner_id is not an active staff member here.")
     return staff
