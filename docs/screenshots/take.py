@@ -33,8 +33,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def demo_database(var: Path) -> dict:
-    """Migrate and load the demo clinic into `var`; return the ids the walk needs."""
+def demo_clinic(var: Path) -> None:
+    """Django on a fresh SQLite file in `var`, migrated, with the demo clinic loaded: where
+    every screenshot script starts."""
     os.environ["GLOWPOS_VAR_DIR"] = str(var)
     os.environ.pop("DATABASE_URL", None)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "glowpos.settings")
@@ -42,13 +43,19 @@ def demo_database(var: Path) -> dict:
 
     django.setup()
     from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command("demo")
+
+
+def demo_database(var: Path) -> dict:
+    """Migrate and load the demo clinic into `var`; return the ids the walk needs."""
+    demo_clinic(var)
     from django.db.models import F
 
     from glowpos.clients.models import Client
     from glowpos.packages.models import ClientPackage, Entitlement, PackageStatus, Redemption
 
-    call_command("migrate", verbosity=0)
-    call_command("demo")
     exhausted = ClientPackage.objects.filter(status=PackageStatus.EXHAUSTED).order_by("id").first()
     from django.utils import timezone
 

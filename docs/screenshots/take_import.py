@@ -8,7 +8,6 @@ import-*.png in docs/screenshots/ are replaced.
 """
 from __future__ import annotations
 
-import os
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -18,19 +17,13 @@ REPO = OUT.parents[1]
 sys.path.insert(0, str(OUT))
 sys.path.insert(0, str(REPO))
 
-from take import CHROMIUM, CHROMIUM_ARGS, SIZES, run, shrink  # noqa: E402
+from take import CHROMIUM, CHROMIUM_ARGS, SIZES, demo_clinic, run, shrink  # noqa: E402
 
 
 def prepare(var: Path) -> dict:
     """The demo clinic, its receipts sent (one visit's SMS failed), and a file to import."""
-    os.environ["GLOWPOS_VAR_DIR"] = str(var)
-    os.environ.pop("DATABASE_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "glowpos.settings")
-    import django
-
-    django.setup()
+    demo_clinic(var)
     from django.conf import settings
-    from django.core.management import call_command
     from django.utils import timezone
 
     from glowpos.clients.models import Client
@@ -40,8 +33,6 @@ def prepare(var: Path) -> dict:
     from tests import factories
     from tests.onboarding.sheets import xlsx_bytes
 
-    call_command("migrate", verbosity=0)
-    call_command("demo")
     settings.GLOWPOS_MESSAGING = {c: {"BACKEND": "file"} for c in ("sms", "whatsapp", "email")}
     while deliver_due(batch=200):
         pass

@@ -8,7 +8,6 @@ install`). Only pkg-*.png in docs/screenshots/ are replaced.
 """
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -17,7 +16,7 @@ REPO = OUT.parents[1]
 sys.path.insert(0, str(OUT))
 sys.path.insert(0, str(REPO))
 
-from take import CHROMIUM, CHROMIUM_ARGS, SIZES, run, shrink  # noqa: E402
+from take import CHROMIUM, CHROMIUM_ARGS, SIZES, demo_clinic, run, shrink  # noqa: E402
 
 PASSWORD = "glowpos-demo"
 
@@ -25,14 +24,7 @@ PASSWORD = "glowpos-demo"
 def prepare(var: Path) -> dict:
     """The demo clinic; Priya also holds a credit package, a membership, a frozen and a
     cancelled package, and shares her laser course with her sister."""
-    os.environ["GLOWPOS_VAR_DIR"] = str(var)
-    os.environ.pop("DATABASE_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "glowpos.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
+    demo_clinic(var)
     from glowpos.billing import services as billing
     from glowpos.catalog.models import PackagePlan
     from glowpos.clients.models import Client
@@ -41,8 +33,6 @@ def prepare(var: Path) -> dict:
     from glowpos.packages.models import ClientPackage
     from glowpos.tenancy.models import StaffMember
 
-    call_command("migrate", verbosity=0)
-    call_command("demo")
     desk = StaffMember.objects.get(user__username="frontdesk")
     manager = StaffMember.objects.get(user__username="manager")
     priya = Client.objects.get(phone="+919876543210")
