@@ -20,7 +20,7 @@ run: $(VENV)/.installed
 	@echo ""
 	@echo "  GlowPOS demo clinic:  http://127.0.0.1:$(PORT)/"
 	@echo "  API docs:             http://127.0.0.1:$(PORT)/api/v1/docs"
-	@echo "  Logins (password glowpos-demo): frontdesk, manager, owner"
+	@echo "  Logins (password glowpos-demo): frontdesk, manager, owner, practitioner"
 	@echo "  Receipts: the outbox worker runs beside the server; messages land in var/outbox/"
 	@echo ""
 	@# The outbox worker in the background, stopped with the server (Ctrl-C).
