@@ -278,13 +278,16 @@ def run(redemptions: int, *, reuse: bool = False, repeat: int = 1, only: str = "
     month = Params(month_start, today.replace(day=1) - timedelta(days=1), by="day")
     scope = Scope(c.owner, None)
 
+    from glowpos.reports.middleware import planned_afresh
+
     def timed(label: str, fn, times: int = repeat) -> None:
         if only and only.lower() not in label.lower():
             return
         runs = []
         for _ in range(times):
             t0 = time.perf_counter()
-            size = fn()
+            with planned_afresh():  # as a report request runs (ADR 0012)
+                size = fn()
             runs.append(time.perf_counter() - t0)
         spread = f"   (runs: {', '.join(f'{r:.2f}' for r in runs)})" if times > 1 else ""
         print(f"  {label:<48} {statistics.median(runs):8.2f} s   {size}{spread}", flush=True)

@@ -3,6 +3,7 @@
 DATABASE_URL   default: SQLite file in ./var (the embedded single-clinic default)
 SECRET_KEY     default: a key generated once into ./var/secret_key (never in git)
 GLOWPOS_DEBUG  "1" for Django's debug pages
+PG_PREPARE_THRESHOLD  PostgreSQL: uses of a statement before it is prepared (default 5; "off")
 """
 import os
 import secrets
@@ -67,6 +68,8 @@ MIDDLEWARE = [
     "glowpos.api.middleware.ApiErrorBodyMiddleware",
     # A NUL in a text value is refused (422 on the API, 400 on a screen): PostgreSQL cannot store it.
     "glowpos.middleware.RefuseNulCharacters",
+    # PostgreSQL: a report's queries are planned for their own parameters, never prepared (ADR 0012).
+    "glowpos.reports.middleware.PlanReportsAfresh",
 ]
 
 ROOT_URLCONF = "glowpos.urls"
@@ -89,6 +92,13 @@ TEMPLATES = [
 ]
 
 
+def _prepare_threshold() -> int | None:
+    """PG_PREPARE_THRESHOLD: uses of a statement before it is prepared (default 5); "off"
+    never prepares (e.g. behind a connection pooler that cannot keep prepared statements)."""
+    value = os.environ.get("PG_PREPARE_THRESHOLD", "5")
+    return None if value == "off" else int(value)
+
+
 def _databases() -> dict:
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'glowpos.sqlite3'}"
     db = dj_database_url.parse(url, conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")))
@@ -103,6 +113,12 @@ def _databases() -> dict:
         }
         # A file, not :memory:, so tests with real threads see one database.
         db["TEST"] = {"NAME": str(VAR_DIR / "test_glowpos.sqlite3")}
+    elif db["ENGINE"] == "django.db.backends.postgresql":
+        # Parameters travel apart from the SQL, so a statement's text is the same at every
+        # call and psycopg prepares it on its fifth use on a connection: PostgreSQL parses and
+        # plans the counter's statements once per connection, not at every close. Reports are
+        # never prepared (glowpos.reports.middleware): see ADR 0012.
+        db["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": _prepare_threshold()}
     return {"default": db}
 
 
