@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from glowpos.audit.services import record as audit
@@ -486,10 +487,19 @@ def _check_recipient(client, *, kind: str, total: int) -> None:
         )
 
 
+def _lines_of(bill: Bill) -> list[BillLine]:
+    """The bill's lines in order, with the plan of each package sold (read only when the bill
+    sells one: most bills sell none, and joining the plan to every line costs the close)."""
+    lines = list(bill.lines.order_by("id"))
+    if any(l.plan_id for l in lines):
+        prefetch_related_objects(lines, "plan")
+    return lines
+
+
 def _close(bill: Bill, payments: list[tuple[str, int]], *, key: str, fingerprint: str,
            by: StaffMember, at: datetime) -> Closed:
     on = timezone.localdate(at)
-    lines = list(bill.lines.select_related("plan").order_by("id"))
+    lines = _lines_of(bill)
     if not lines:
         raise EmptyBill("The bill has no lines; add a service, a product, a package or a redemption.")
     redeems = any(l.type == LineType.REDEMPTION for l in lines)
@@ -510,7 +520,7 @@ def _close(bill: Bill, payments: list[tuple[str, int]], *, key: str, fingerprint
         # The bonus in spent credit (face value above the money it stands for) is a discount on
         # what it buys: GST is due on the consideration actually paid.
         _apply_discount(bill, sum(face - money for _, face, money in spends))
-        lines = list(bill.lines.select_related("plan").order_by("id"))
+        lines = _lines_of(bill)
         # The round-off stays what the bill was presented with: the counter split that total
         # between credit and cash, and the bonus comes off both sides alike (rounding afresh
         # would leave the payments a few paise off the new total).

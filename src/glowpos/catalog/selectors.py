@@ -36,8 +36,8 @@ def rates_on(*, business_id: int, codes: set[str], on: date) -> dict[str, Rate]:
     rate is left out: `rate_on` reports it)."""
     rates: dict[str, Rate] = {}
     rows = TaxRate.objects.filter(business_id=business_id, code__in=codes, effective_from__lte=on)
-    for row in rows.order_by("code", "-effective_from"):
-        rates.setdefault(row.code, Rate(code=row.code, rate_bp=row.rate_bp, exempt=row.exempt))
+    for code, rate_bp, exempt in rows.order_by("code", "-effective_from").values_list("code", "rate_bp", "exempt"):
+        rates.setdefault(code, Rate(code=code, rate_bp=rate_bp, exempt=exempt))
     return rates
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Case, IntegerField, Prefetch, Q, Value, When
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from glowpos.catalog.models import PackagePlan, Service
@@ -18,8 +18,11 @@ def effective_status(package: ClientPackage, *, on: date) -> str:
     return package.status
 
 
-def _active_first() -> Case:
-    return Case(When(status=PackageStatus.ACTIVE, then=Value(0)), default=Value(1), output_field=IntegerField())
+def _shown_first(package: ClientPackage) -> tuple:
+    """A client's packages in the order the counter and the receipt list them: active first,
+    then newest first. Sorted here: a client has a handful, and the ordering expression costs
+    more to build into the SQL than the sort."""
+    return (package.status != PackageStatus.ACTIVE, -package.purchased_on.toordinal(), -package.id)
 
 
 def client_packages(*, client: Client, only: Q | None = None) -> list[ClientPackage]:
@@ -27,11 +30,9 @@ def client_packages(*, client: Client, only: Q | None = None) -> list[ClientPack
     packages = ClientPackage.objects.filter(business_id=client.business_id, client=client)
     if only is not None:
         packages = packages.filter(only)
-    return list(
-        packages.select_related("plan")
-        .prefetch_related(Prefetch("entitlements", queryset=Entitlement.objects.select_related("service")))
-        .order_by(_active_first(), "-purchased_on", "-id")
-    )
+    packages = packages.select_related("plan").prefetch_related(
+        Prefetch("entitlements", queryset=Entitlement.objects.select_related("service")))
+    return sorted(packages, key=_shown_first)
 
 
 def package_data(package: ClientPackage, *, on: date | None = None) -> dict:
@@ -76,12 +77,14 @@ def packages_summary(*, client: Client, touched: frozenset[int] = frozenset()) -
     on = timezone.localdate()
     # Active or frozen and in its dates (effective_status), or touched: chosen in SQL, so a
     # regular's years of used-up packages are not read at every close.
-    live = Q(status__in=(PackageStatus.ACTIVE, PackageStatus.FROZEN), expires_on__gte=on)
+    shown = Q(status__in=(PackageStatus.ACTIVE, PackageStatus.FROZEN), expires_on__gte=on)
+    if touched:
+        shown |= Q(id__in=touched)
     rows = (
-        ClientPackage.objects.filter(live | Q(id__in=touched), business_id=client.business_id, client=client)
+        ClientPackage.objects.filter(shown, business_id=client.business_id, client=client)
         .values(*_SUMMARY_PACKAGE, *(f"plan__{f}" for f in _SUMMARY_PLAN),
                 *(f"entitlements__{f}" for f in _SUMMARY_ENTITLEMENT), "entitlements__service__name")
-        .order_by(_active_first(), "-purchased_on", "-id", "entitlements__id")
+        .order_by("entitlements__id")
     )
     packages: dict[int, tuple[ClientPackage, PackagePlan, list[Entitlement]]] = {}
     for row in rows:
@@ -92,7 +95,8 @@ def packages_summary(*, client: Client, touched: frozenset[int] = frozenset()) -
             entitlement = Entitlement(**{f: row[f"entitlements__{f}"] for f in _SUMMARY_ENTITLEMENT})
             entitlement.service = Service(id=row["entitlements__service_id"], name=row["entitlements__service__name"])
             packages[row["id"]][2].append(entitlement)
-    return [_package_dict(package, plan, entitlements, on=on) for package, plan, entitlements in packages.values()]
+    return [_package_dict(package, plan, entitlements, on=on)
+            for package, plan, entitlements in sorted(packages.values(), key=lambda p: _shown_first(p[0]))]
 
 
 # Packages at a glance (the counter's home screen): who should hear about renewal today.
