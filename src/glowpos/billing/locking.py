@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from glowpos.billing.errors import BillNotOpen
 from glowpos.billing.models import Bill, BillStatus
+from glowpos.db import unique_row
 from glowpos.errors import NotFound
 from glowpos.tenancy.models import Business, StaffMember
 from glowpos.tenancy.services import require_branch
@@ -18,7 +19,7 @@ def lock_bill(*, business: Business, bill_id: int, by: StaffMember | None = None
         bills = bills.select_related("business", "branch", "client").select_for_update(of=("self",))
     else:
         bills = bills.select_for_update()
-    bill = bills.first()
+    bill = unique_row(bills)
     if bill is None:
         raise NotFound("Bill not found.")
     if by is not None:

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from glowpos.billing.models import Bill, BillStatus
 from glowpos.billing.services import bill_totals
+from glowpos.db import unique_row
 from glowpos.errors import NotFound
 from glowpos.tenancy.models import Business, StaffMember
 from glowpos.tenancy.services import require_branch
@@ -13,7 +14,7 @@ from glowpos.tenancy.services import require_branch
 def get_bill(*, business: Business, bill_id: int, by: StaffMember | None = None) -> Bill:
     """Another business's bill — or, read by staff tied to branches, another branch's — is not
     found (the same rule as for changing it, billing/locking.py)."""
-    bill = Bill.objects.select_related("business", "branch", "client").filter(business=business, id=bill_id).first()
+    bill = unique_row(Bill.objects.select_related("business", "branch", "client").filter(business=business, id=bill_id))
     if bill is None:
         raise NotFound("Bill not found.")
     if by is not None:
@@ -21,8 +22,9 @@ def get_bill(*, business: Business, bill_id: int, by: StaffMember | None = None)
     return bill
 
 
-def bill_data(bill: Bill) -> dict:
-    loaded = list(bill.lines.select_related("redemption__entitlement").order_by("id"))
+def bill_data(bill: Bill, *, new: bool = False) -> dict:
+    """The bill as the API shows it. `new`: a bill just opened, which has no lines yet."""
+    loaded = [] if new else list(bill.lines.select_related("redemption__entitlement").order_by("id"))
     totals = bill_totals(bill, loaded)
     lines = []
     for line in loaded:
@@ -44,7 +46,9 @@ def bill_data(bill: Bill) -> dict:
                 "status": redemption.status,
             }
         lines.append(row)
-    paid = sum(p.amount for p in bill.payments.all())
+    # Payments are written only by the close, in the transaction that closes the bill: an open
+    # bill has none to read.
+    paid = 0 if bill.status == BillStatus.OPEN else sum(p.amount for p in bill.payments.all())
     return {
         "id": bill.id, "status": bill.status, "client_id": bill.client_id, "branch_id": bill.branch_id,
         "opened_at": timezone.localtime(bill.opened_at).isoformat(), "lines": lines,

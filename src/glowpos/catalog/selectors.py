@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 
 from glowpos.catalog.errors import TaxRateMissing
 from glowpos.catalog.models import PackagePlan, Product, Service, TaxRate
+from glowpos.db import unique_row
 from glowpos.errors import NotFound
 from glowpos.tenancy.models import Business
 
@@ -68,7 +69,7 @@ def plans(*, business: Business) -> QuerySet[PackagePlan]:
 
 
 def _get(model, business: Business, obj_id: int, label: str):
-    obj = model.objects.filter(business=business, id=obj_id).first()
+    obj = unique_row(model.objects.filter(business=business, id=obj_id))
     if obj is None:
         raise NotFound(f"{label} not found.")
     return obj

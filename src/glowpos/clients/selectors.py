@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 
 from glowpos.clients.models import Client
 from glowpos.clients.phones import digits_of, looks_like_phone
+from glowpos.db import unique_row
 from glowpos.errors import NotFound, ValidationFailed
 from glowpos.tenancy.models import Business
 
@@ -61,7 +62,7 @@ def _full_number(query: str) -> str | None:
 
 
 def get_client(*, business: Business, client_id: int) -> Client:
-    client = Client.objects.filter(business=business, id=client_id).first()
+    client = unique_row(Client.objects.filter(business=business, id=client_id))
     if client is None:
         raise NotFound("Client not found.")
     return client

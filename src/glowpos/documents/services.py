@@ -4,6 +4,7 @@ from __future__ import annotations
 import secrets
 from datetime import date, datetime
 
+from glowpos.db import unique_row
 from glowpos.documents.models import Document, DocumentSeries
 from glowpos.documents.numbering import default_prefix, format_number
 from glowpos.money import financial_year
@@ -17,7 +18,7 @@ def take_number(*, branch: Branch, kind: str, on: date) -> tuple[DocumentSeries,
     it commits, so numbers are consecutive, and a rollback gives the number back unused.
     """
     fy = financial_year(on).label
-    series = DocumentSeries.objects.select_for_update().filter(branch=branch, kind=kind, fy=fy).first()
+    series = unique_row(DocumentSeries.objects.select_for_update().filter(branch=branch, kind=kind, fy=fy))
     if series is None:  # the series' first document this financial year
         DocumentSeries.objects.get_or_create(
             business_id=branch.business_id, branch=branch, kind=kind, fy=fy,

@@ -17,6 +17,7 @@ from django.utils import timezone
 from glowpos.audit.services import record as audit
 from glowpos.billing.models import Bill, BillLine, LineType
 from glowpos.billing.locking import lock_open_bill
+from glowpos.db import unique_row
 from glowpos.errors import NotFound, ValidationFailed
 from glowpos.ledger import chart
 from glowpos.ledger import services as ledger
@@ -92,10 +93,7 @@ def apply_package(*, bill_id: int, package_id: int, service_id: int, by: StaffMe
     with transaction.atomic():
         bill = lock_open_bill(business=by.business, bill_id=bill_id, by=by)
         practitioner = get_practitioner(business=by.business, staff_id=practitioner_id)
-        package = (
-            ClientPackage.objects.select_related("plan")
-            .filter(business=by.business, id=package_id).first()
-        )
+        package = unique_row(ClientPackage.objects.select_related("plan").filter(business=by.business, id=package_id))
         if package is None:
             raise NotFound("Package not found.")
         if package.client_id != bill.client_id and not PackageShare.objects.filter(
@@ -104,9 +102,9 @@ def apply_package(*, bill_id: int, package_id: int, service_id: int, by: StaffMe
             raise PackageNotApplicable(
                 "This package belongs to another client and is not shared with this one.", package_id=package.id
             )
-        entitlement = (
+        entitlement = unique_row(  # one per (package, service): entitlement_unique
             Entitlement.objects.select_for_update(of=("self",)).select_related("service")
-            .filter(package=package, service_id=service_id).first()
+            .filter(package=package, service_id=service_id)
         )
         if entitlement is None:
             raise PackageNotApplicable(

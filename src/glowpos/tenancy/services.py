@@ -10,6 +10,7 @@ from django.contrib.auth import authenticate
 from django.db import transaction
 from django.utils import timezone
 
+from glowpos.db import unique_row
 from glowpos.errors import Forbidden, NotFound, ValidationFailed
 from glowpos.tenancy.errors import BadCredentials, LoginThrottled
 from glowpos.tenancy.models import ApiToken, Business, LoginFailure, Role, StaffMember
@@ -58,10 +59,9 @@ def issue_token(*, username: str, password: str, address: str) -> str:
 
 
 def staff_for_token(key: str) -> StaffMember | None:
-    token = (
+    token = unique_row(
         ApiToken.objects.select_related("staff__business", "staff__user")
         .filter(key_hash=_hash(key), revoked_at__isnull=True, expires_at__gt=timezone.now())
-        .first()
     )
     if token is None or not token.staff.user.is_active:
         return None
@@ -138,7 +138,7 @@ def get_practitioner(*, business: Business, staff_id: int | None) -> StaffMember
     business's staff member, like its other objects, is not found."""
     if staff_id is None:
         return None
-    staff = StaffMember.objects.filter(business=business, id=staff_id, user__is_active=True).first()
+    staff = unique_row(StaffMember.objects.filter(business=business, id=staff_id, user__is_active=True))
     if staff is None:
         raise NotFound("Practitioner not found: practitioner_id is not an active staff member here.")
     return staff
