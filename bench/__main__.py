@@ -122,8 +122,8 @@ def bench_checkout(bills: int) -> None:
 
     # The floors, each one transaction on the same database.
     # "Same statements": what close_bill sends, written by hand — lock the bill (with its
-    # business, branch and client), read its lines (with their plans) and the tax rates, insert
-    # the payment, read the client's packages for the receipt, lock and bump the series, insert
+    # business, branch and client), read its lines and the tax rates, insert the payment, read
+    # the client's packages for the receipt, bump the series (UPDATE … RETURNING), insert
     # the document (the same snapshot, as JSON), read the accounts, insert the journal entry and
     # its postings, close the bill, read the business's quiet channels, queue the receipt.
     # "Writes only" (sessions 1-3): the same rows written, but the rates, the accounts, the
@@ -161,13 +161,13 @@ def bench_checkout(bills: int) -> None:
         with transaction.atomic(), connection.cursor() as cur:
             cur.execute("SELECT b.*, bu.*, br.*, cl.* FROM billing_bill b JOIN tenancy_business bu ON bu.id = b.business_id"
                         " JOIN tenancy_branch br ON br.id = b.branch_id LEFT JOIN clients_client cl ON cl.id = b.client_id"
-                        f" WHERE b.business_id = %s AND b.id = %s ORDER BY b.id LIMIT 1{bill_lock}",
+                        f" WHERE b.business_id = %s AND b.id = %s LIMIT 1{bill_lock}",
                         [c.business.id, bill_id])
             cur.fetchone()
-            cur.execute("SELECT l.*, p.* FROM billing_billline l LEFT JOIN catalog_packageplan p ON p.id = l.plan_id"
-                        " WHERE l.bill_id = %s ORDER BY l.id", [bill_id])
+            cur.execute("SELECT * FROM billing_billline WHERE bill_id = %s ORDER BY id", [bill_id])
             cur.fetchall()
-            cur.execute("SELECT * FROM catalog_taxrate WHERE business_id = %s AND code IN (%s) AND effective_from <= %s"
+            cur.execute("SELECT code, rate_bp, exempt FROM catalog_taxrate WHERE business_id = %s AND code IN (%s)"
+                        " AND effective_from <= %s"
                         " ORDER BY code, effective_from DESC", [c.business.id, sac, today])
             cur.fetchall()
             cur.execute("INSERT INTO billing_payment (bill_id, method, amount, received_at) VALUES (%s, 'upi', %s, %s)"
@@ -178,13 +178,13 @@ def bench_checkout(bills: int) -> None:
                 " e.held_units, s.name FROM packages_clientpackage p JOIN catalog_packageplan pl ON pl.id = p.plan_id"
                 " LEFT JOIN packages_entitlement e ON e.package_id = p.id LEFT JOIN catalog_service s ON s.id = e.service_id"
                 " WHERE p.business_id = %s AND p.client_id = %s AND p.status IN ('active', 'frozen') AND p.expires_on >= %s"
-                " ORDER BY CASE WHEN p.status = 'active' THEN 0 ELSE 1 END, p.purchased_on DESC, p.id DESC, e.id",
+                " ORDER BY e.id",
                 [c.business.id, priya.id, today])
             cur.fetchall()
-            cur.execute(f"SELECT id, business_id, branch_id, kind, fy, prefix, last_number FROM documents_documentseries WHERE branch_id = %s AND kind = 'tax_invoice'"
-                        f" AND fy = %s ORDER BY id LIMIT 1{for_update}", [series.branch_id, series.fy])
-            seq = cur.fetchone()[6] + 1
-            cur.execute("UPDATE documents_documentseries SET last_number = %s WHERE id = %s", [seq, series.id])
+            cur.execute("UPDATE documents_documentseries SET last_number = last_number + 1 WHERE branch_id = %s"
+                        " AND kind = 'tax_invoice' AND fy = %s RETURNING id, prefix, last_number",
+                        [series.branch_id, series.fy])
+            seq = cur.fetchone()[2]
             document = insert_document(cur, bill_id, seq, now, today, json.dumps(snapshot))
             cur.execute("SELECT * FROM ledger_account WHERE business_id = %s AND code IN (%s, %s, %s, %s)",
                         [c.business.id, *codes])
