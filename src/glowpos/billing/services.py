@@ -433,6 +433,8 @@ def _reprice(bill: Bill, lines: list[BillLine], on) -> None:
     """Tax follows the supply date: lines are repriced at the rate in force when the bill closes.
     The loaded lines are updated in place; only a line whose tax changed is written."""
     charged = [l for l in lines if l.type != LineType.REDEMPTION and not _is_value_sale(l)]
+    if not charged:  # sessions only: nothing is taxed at the close
+        return
     rates = rates_on(business_id=bill.business_id, on=on,
                      codes={l.code for l in charged if l.type != LineType.PACKAGE_SALE})
     changed = []
@@ -537,10 +539,7 @@ def _close(bill: Bill, payments: list[tuple[str, int]], *, key: str, fingerprint
     _check_recipient(bill.client, kind=kind, total=totals.total)
     posted = []
     if redeems:
-        sale_numbers = {
-            e.package_id: e.package.sale_document.number
-            for e in entitlements.values() if e.package.sale_document_id
-        }
+        sale_numbers = {e.package_id: e.sale_number for e in entitlements.values() if e.sale_number}
         posted = packages.post_pending(bill=bill, entitlements=entitlements, pending=pending, by=by, at=at,
                                        sale_number=sale_numbers)
     sells = any(l.type == LineType.PACKAGE_SALE for l in lines)

@@ -203,7 +203,9 @@ def lock_entitlements_of(bill: Bill, pending: list[Redemption] | None = None) ->
     order (no deadlocks between terminals).
 
     Only the entitlement rows (OF self): locking the joined package, plan and service rows too
-    would make two closes that share a plan take those locks in crossed order and deadlock."""
+    would make two closes that share a plan take those locks in crossed order and deadlock.
+    Each comes with `sale_number`, the number of the document that sold its package (its
+    sessions' captions cite it), and not that document: its snapshot is not needed here."""
     if pending is None:
         ids = list(Redemption.objects.filter(bill=bill, status=RedemptionStatus.PENDING)
                    .values_list("entitlement_id", flat=True))
@@ -212,8 +214,8 @@ def lock_entitlements_of(bill: Bill, pending: list[Redemption] | None = None) ->
     return {
         e.id: e
         for e in Entitlement.objects.select_for_update(of=("self",))
-        .filter(id__in=sorted(set(ids))).select_related("package__plan", "package__sale_document", "service")
-        .order_by("id")
+        .filter(id__in=sorted(set(ids))).select_related("package__plan", "service")
+        .annotate(sale_number=F("package__sale_document__number")).order_by("id")
     }
 
 
