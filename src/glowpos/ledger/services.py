@@ -21,8 +21,9 @@ def ensure_chart(business: Business) -> None:
         Account.objects.get_or_create(business=business, code=code, defaults={"name": name, "type": type_})
 
 
-def accounts_by_code(business: Business, codes: Iterable[str]) -> dict[str, Account]:
-    return {a.code: a for a in Account.objects.filter(business=business, code__in=list(codes))}
+def accounts_by_code(business: Business, codes: Iterable[str]) -> dict[str, int]:
+    """The business's account ids by code (postings need only the id)."""
+    return dict(Account.objects.filter(business=business, code__in=list(codes)).values_list("code", "id"))
 
 
 def post(
@@ -37,12 +38,12 @@ def post(
     document=None,
     reverses: JournalEntry | None = None,
     package=None,
-    accounts: dict[str, Account] | None = None,
+    accounts: dict[str, int] | None = None,
 ) -> JournalEntry | None:
     """Post (account code, signed paise) lines as one entry; lines on one account are netted.
 
     Returns None when every line nets to zero (nothing to post, e.g. a ₹0 service).
-    `accounts` (code → Account) saves the lookup when the caller posts several entries.
+    `accounts` (code → account id) saves the lookup when the caller posts several entries.
     """
     net: dict[str, int] = defaultdict(int)
     for code, amount in lines:
@@ -64,7 +65,7 @@ def post(
             document=document, reverses=reverses, created_by=by, package=package,
         )
         Posting.objects.bulk_create(
-            Posting(entry=entry, account=accounts[code], date=on, amount=amount)
+            Posting(entry=entry, account_id=accounts[code], date=on, amount=amount)
             for code, amount in sorted(net.items())
         )
     return entry
