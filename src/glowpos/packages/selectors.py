@@ -72,8 +72,10 @@ def packages_summary(*, client: Client, touched: frozenset[int] = frozenset()) -
     expired, cancelled or transferred package is shown only if this document `touched` it (her
     last session: "0 remaining").
 
-    It is read at every close, so it is one query of plain rows (packages joined to their
-    entitlements), not package models with their entitlements prefetched."""
+    It is read at every close, so it is one query of plain rows (packages joined to their plan,
+    entitlements and services) instead of client_packages' two (packages, then their
+    entitlements prefetched); the rows are put into unsaved models only so that package_data's
+    layout serves both (tests/packages/test_receipt_summary.py holds them to the same answer)."""
     on = timezone.localdate()
     # Active or frozen and in its dates (effective_status), or touched: chosen in SQL, so a
     # regular's years of used-up packages are not read at every close.
