@@ -1,6 +1,7 @@
-"""The receipt's "what is left" (packages_summary) is read in one query of plain rows; it must
-say exactly what the package models say (package_data over client_packages), for every kind
-of package and status, in the counter's order: active first, then newest first."""
+"""The receipt's "what is left" (packages_summary) and the API's profile (packages_data) are read
+in one query of plain rows; they must say exactly what the package models say (package_data
+over client_packages), for every kind of package and status, in the counter's order: active
+first, then newest first."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -10,7 +11,7 @@ from django.utils import timezone
 
 from glowpos.packages import services as packages
 from glowpos.packages.models import ClientPackage
-from glowpos.packages.selectors import client_packages, package_data, packages_summary
+from glowpos.packages.selectors import client_packages, package_data, packages_data, packages_summary
 from tests import factories
 
 
@@ -40,6 +41,9 @@ def test_every_kind_and_status_reads_as_the_models_say(clinic):
     for touched in (frozenset(), frozenset({cleanup.id}), frozenset({cleanup.id, bridal.id})):
         summary = packages_summary(client=priya, touched=touched)
         assert summary == from_models(priya, touched)
+    # Her profile lists them all, used up and expired too.
+    every = [package_data(p) for p in client_packages(client=priya)]
+    assert packages_data(client=priya) == every and len(every) == 6
 
     shown = [p["plan_code"] for p in packages_summary(client=priya, touched=frozenset({cleanup.id, bridal.id}))]
     assert set(shown) == {"LHR-6", "BRIDAL", "GLOW-12K", "GLOW-CLUB", "PEEL-4", "CLN-5"}

@@ -19,7 +19,7 @@ from glowpos.clients import selectors as clients
 from glowpos.clients.services import create_client, update_client
 from glowpos.errors import ValidationFailed
 from glowpos.packages import services as packages
-from glowpos.packages.selectors import client_packages, package_data
+from glowpos.packages.selectors import packages_data
 from glowpos.tenancy import services as tenancy
 from glowpos.tenancy.models import StaffMember
 from django.utils import timezone
@@ -108,7 +108,7 @@ def add_client(request, payload: ClientIn):
 def client_detail(request, client_id: Id) -> dict:
     client = clients.get_client(business=request.staff.business, client_id=client_id)
     today = timezone.localdate()
-    return {**_client_data(client), "packages": [package_data(p, on=today) for p in client_packages(client=client)]}
+    return {**_client_data(client), "packages": packages_data(client=client, on=today)}
 
 
 @api.patch("/clients/{client_id}", tags=["clients"])

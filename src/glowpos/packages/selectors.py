@@ -60,45 +60,52 @@ def _package_dict(package: ClientPackage, plan: PackagePlan, entitlements: list[
     }
 
 
-# What a receipt's summary reads of a package, its plan and each entitlement: one row per
+# What the package dicts read of a package, its plan and each entitlement: one row per
 # entitlement (a value package, which has none, is one row with the entitlement's columns empty).
-_SUMMARY_PACKAGE = ("id", "status", "purchased_on", "expires_on", "credit_total", "credit_used")
-_SUMMARY_PLAN = ("name", "code", "kind", "member_discount_bp", "rollover")
-_SUMMARY_ENTITLEMENT = ("id", "service_id", "total_units", "used_units", "held_units")
+_ROW_PACKAGE = ("id", "status", "purchased_on", "expires_on", "credit_total", "credit_used")
+_ROW_PLAN = ("name", "code", "kind", "member_discount_bp", "rollover")
+_ROW_ENTITLEMENT = ("id", "service_id", "total_units", "used_units", "held_units")
+
+
+def packages_data(*, client: Client, only: Q | None = None, on: date | None = None) -> list[dict]:
+    """package_data of each of the client's packages (those matching `only`, when given), in
+    the counter's order, in one query.
+
+    It is read at every close (the receipt) and every profile, so it is one query of plain
+    rows (packages joined to their plan, entitlements and services) instead of
+    client_packages' two (packages, then their entitlements prefetched); the rows are put into
+    unsaved models only so that package_data's layout serves both
+    (tests/packages/test_receipt_summary.py holds them to the same answer)."""
+    on = on or timezone.localdate()
+    rows = ClientPackage.objects.filter(business_id=client.business_id, client=client)
+    if only is not None:
+        rows = rows.filter(only)
+    rows = rows.values(*_ROW_PACKAGE, *(f"plan__{f}" for f in _ROW_PLAN),
+                       *(f"entitlements__{f}" for f in _ROW_ENTITLEMENT), "entitlements__service__name")
+    packages: dict[int, tuple[ClientPackage, PackagePlan, list[Entitlement]]] = {}
+    for row in rows.order_by("entitlements__id"):
+        if row["id"] not in packages:
+            packages[row["id"]] = (ClientPackage(**{f: row[f] for f in _ROW_PACKAGE}),
+                                   PackagePlan(**{f: row[f"plan__{f}"] for f in _ROW_PLAN}), [])
+        if row["entitlements__id"] is not None:
+            entitlement = Entitlement(**{f: row[f"entitlements__{f}"] for f in _ROW_ENTITLEMENT})
+            entitlement.service = Service(id=row["entitlements__service_id"], name=row["entitlements__service__name"])
+            packages[row["id"]][2].append(entitlement)
+    return [_package_dict(package, plan, entitlements, on=on)
+            for package, plan, entitlements in sorted(packages.values(), key=lambda p: _shown_first(p[0]))]
 
 
 def packages_summary(*, client: Client, touched: frozenset[int] = frozenset()) -> list[dict]:
     """Every package still worth showing on a receipt: what is left and until when. A used-up,
     expired, cancelled or transferred package is shown only if this document `touched` it (her
-    last session: "0 remaining").
-
-    It is read at every close, so it is one query of plain rows (packages joined to their plan,
-    entitlements and services) instead of client_packages' two (packages, then their
-    entitlements prefetched); the rows are put into unsaved models only so that package_data's
-    layout serves both (tests/packages/test_receipt_summary.py holds them to the same answer)."""
+    last session: "0 remaining")."""
     on = timezone.localdate()
     # Active or frozen and in its dates (effective_status), or touched: chosen in SQL, so a
     # regular's years of used-up packages are not read at every close.
     shown = Q(status__in=(PackageStatus.ACTIVE, PackageStatus.FROZEN), expires_on__gte=on)
     if touched:
         shown |= Q(id__in=touched)
-    rows = (
-        ClientPackage.objects.filter(shown, business_id=client.business_id, client=client)
-        .values(*_SUMMARY_PACKAGE, *(f"plan__{f}" for f in _SUMMARY_PLAN),
-                *(f"entitlements__{f}" for f in _SUMMARY_ENTITLEMENT), "entitlements__service__name")
-        .order_by("entitlements__id")
-    )
-    packages: dict[int, tuple[ClientPackage, PackagePlan, list[Entitlement]]] = {}
-    for row in rows:
-        if row["id"] not in packages:
-            packages[row["id"]] = (ClientPackage(**{f: row[f] for f in _SUMMARY_PACKAGE}),
-                                   PackagePlan(**{f: row[f"plan__{f}"] for f in _SUMMARY_PLAN}), [])
-        if row["entitlements__id"] is not None:
-            entitlement = Entitlement(**{f: row[f"entitlements__{f}"] for f in _SUMMARY_ENTITLEMENT})
-            entitlement.service = Service(id=row["entitlements__service_id"], name=row["entitlements__service__name"])
-            packages[row["id"]][2].append(entitlement)
-    return [_package_dict(package, plan, entitlements, on=on)
-            for package, plan, entitlements in sorted(packages.values(), key=lambda p: _shown_first(p[0]))]
+    return packages_data(client=client, only=shown, on=on)
 
 
 # Packages at a glance (the counter's home screen): who should hear about renewal today.
