@@ -9,6 +9,8 @@ SECRET_KEY            required (50+ random characters: python -c "import secrets
 DATABASE_URL          required (postgres://user:password@host:5432/glowpos, or sqlite:////srv/glowpos/db.sqlite3)
 ALLOWED_HOSTS         the site's host names, comma-separated (e.g. pos.example.in)
 CSRF_TRUSTED_ORIGINS  https origins that may POST forms, comma-separated (default: https:// + each host)
+CONN_MAX_AGE          seconds a worker keeps its database connection (default here 600: the
+                      connection, and on PostgreSQL its prepared statements, outlive a request)
 GLOWPOS_SSL_REDIRECT  "0" if the proxy already redirects http → https (default "1")
 GLOWPOS_HSTS_SECONDS  default one year; set a small value while first trying HTTPS out
 
@@ -24,7 +26,12 @@ for _name in ("SECRET_KEY", "DATABASE_URL"):
         raise ImproperlyConfigured(f"{_name} must be set in the environment for production (see {__name__}).")
 
 from glowpos.settings import *
-from glowpos.settings import ALLOWED_HOSTS
+from glowpos.settings import ALLOWED_HOSTS, DATABASES
+
+# Keep each worker's connection between requests (ADR 0008, 0012), checked before reuse so a
+# connection the database dropped is replaced instead of failing the next request.
+DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "600"))
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEBUG = False
 WHITENOISE_AUTOREFRESH = False

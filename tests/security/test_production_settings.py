@@ -89,3 +89,17 @@ def test_https_responses_carry_the_security_headers_and_secure_cookies(tmp_path)
     assert "csrf-cookie True True" in lines
     assert "login 302" in lines
     assert "session-cookie True True Lax" in lines
+
+
+CONNECTION = ("import django; from django.conf import settings; db = settings.DATABASES['default']; "
+              "print(db['CONN_MAX_AGE'], db['CONN_HEALTH_CHECKS'])")
+
+
+@pytest.mark.parametrize(("setting", "expected"), [(None, "600 True"), ("0", "0 True")])
+def test_production_keeps_connections_between_requests(tmp_path, setting, expected):
+    """A worker keeps its connection (and on PostgreSQL its prepared statements, ADR 0012)
+    unless CONN_MAX_AGE says otherwise; a dropped connection is noticed before it is reused."""
+    done = subprocess.run([sys.executable, "-c", CONNECTION], check=False, cwd=REPO,
+                          env=_env(tmp_path, CONN_MAX_AGE=setting), capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == expected
