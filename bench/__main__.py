@@ -109,11 +109,17 @@ def bench_checkout(bills: int) -> None:
     desk = c.front_desk
     priya = client(c)
     service = c.service("Skin cleanup")
-    open_bills = []
-    for _ in range(bills):
-        bill = billing.open_bill(client_id=priya.id, by=desk)
-        billing.add_service(bill_id=bill.id, service_id=service.id, by=desk)
-        open_bills.append(bill.id)
+
+    def opened(n: int) -> list[int]:
+        """n open bills of one service line each."""
+        ids = []
+        for _ in range(n):
+            bill = billing.open_bill(client_id=priya.id, by=desk)
+            billing.add_service(bill_id=bill.id, service_id=service.id, by=desk)
+            ids.append(bill.id)
+        return ids
+
+    open_bills = opened(bills)
     due = billing.bill_totals(Bill.objects.get(id=open_bills[0])).total
 
     def product(i: int) -> None:
@@ -128,12 +134,7 @@ def bench_checkout(bills: int) -> None:
     # its postings, close the bill, read the business's quiet channels, queue the receipt.
     # "Writes only" (sessions 1-3): the same rows written, but the rates, the accounts, the
     # packages and the channels not read, and a placeholder snapshot.
-    floor_bills, writes_bills = [], []
-    for bills_list in (floor_bills, writes_bills):
-        for _ in range(bills):
-            bill = billing.open_bill(client_id=priya.id, by=desk)
-            billing.add_service(bill_id=bill.id, service_id=service.id, by=desk)
-            bills_list.append(bill.id)
+    floor_bills, writes_bills = opened(bills), opened(bills)
     sold_package(c, priya)  # makes sure the series, accounts exist; the receipt lists a package
     from glowpos.documents.models import Document, DocumentSeries
     from glowpos.ledger.models import Account
