@@ -539,9 +539,7 @@ def _close(bill: Bill, payments: list[tuple[str, int]], *, key: str, fingerprint
     _check_recipient(bill.client, kind=kind, total=totals.total)
     posted = []
     if redeems:
-        sale_numbers = {e.package_id: e.sale_number for e in entitlements.values() if e.sale_number}
-        posted = packages.post_pending(bill=bill, entitlements=entitlements, pending=pending, by=by, at=at,
-                                       sale_number=sale_numbers)
+        posted = packages.post_pending(bill=bill, entitlements=entitlements, pending=pending, by=by, at=at)
     sells = any(l.type == LineType.PACKAGE_SALE for l in lines)
     sold = packages.create_sold_packages(bill=bill, by=by, at=at) if sells else []
     Payment.objects.bulk_create(Payment(bill=bill, method=m, amount=a, received_at=at) for m, a in payments)

@@ -220,9 +220,9 @@ def lock_entitlements_of(bill: Bill, pending: list[Redemption] | None = None) ->
 
 
 def post_pending(*, bill: Bill, entitlements: dict[int, Entitlement], pending: list[Redemption],
-                 by: StaffMember, at: datetime, sale_number: dict[int, str]) -> list[Redemption]:
-    """Pending → posted (the bill's `pending` holds, read by pending_on): each unit takes the
-    next session number and its allocated value."""
+                 by: StaffMember, at: datetime) -> list[Redemption]:
+    """Pending → posted (the bill's `pending` holds, read by pending_on; `entitlements` locked
+    by lock_entitlements_of): each unit takes the next session number and its allocated value."""
     on = timezone.localdate(at)
     posted = []
     for redemption in pending:
@@ -241,8 +241,7 @@ def post_pending(*, bill: Bill, entitlements: dict[int, Entitlement], pending: l
         )
         # Sessions not yet redeemed after this one; units held on other open bills are still hers.
         remaining = ent.total_units - session
-        source = sale_number.get(package.id)
-        origin = f" (invoice {source})" if source else ""
+        origin = f" (invoice {ent.sale_number})" if ent.sale_number else ""
         redemption.line.description = (
             f"{ent.service.name} — from package {package.plan.code}{origin}: "
             f"session {session} of {ent.total_units}, {remaining} remaining"
