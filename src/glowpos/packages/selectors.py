@@ -25,13 +25,13 @@ def _shown_first(package: ClientPackage) -> tuple:
     return (package.status != PackageStatus.ACTIVE, -package.purchased_on.toordinal(), -package.id)
 
 
-def client_packages(*, client: Client, only: Q | None = None) -> list[ClientPackage]:
-    """The client's packages (those matching `only`, when given), active first, then newest first."""
-    packages = ClientPackage.objects.filter(business_id=client.business_id, client=client)
-    if only is not None:
-        packages = packages.filter(only)
-    packages = packages.select_related("plan").prefetch_related(
-        Prefetch("entitlements", queryset=Entitlement.objects.select_related("service")))
+def client_packages(*, client: Client) -> list[ClientPackage]:
+    """The client's packages as models (the counter's screens), active first, then newest first."""
+    packages = (
+        ClientPackage.objects.filter(business_id=client.business_id, client=client)
+        .select_related("plan").prefetch_related(
+            Prefetch("entitlements", queryset=Entitlement.objects.select_related("service")))
+    )
     return sorted(packages, key=_shown_first)
 
 
