@@ -95,8 +95,14 @@ TEMPLATES = [
 def _prepare_threshold() -> int | None:
     """PG_PREPARE_THRESHOLD: uses of a statement before it is prepared (default 5); "off"
     never prepares (e.g. behind a connection pooler that cannot keep prepared statements)."""
-    value = os.environ.get("PG_PREPARE_THRESHOLD", "5")
-    return None if value == "off" else int(value)
+    value = os.environ.get("PG_PREPARE_THRESHOLD", "5").strip()
+    if value == "off":
+        return None
+    if not value.isdigit():
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(f"PG_PREPARE_THRESHOLD must be a whole number or 'off', not {value!r}.")
+    return int(value)
 
 
 def _databases() -> dict:

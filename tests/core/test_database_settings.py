@@ -17,12 +17,16 @@ PRINT_OPTIONS = ("import json, django; from django.conf import settings; "
                  "print(json.dumps(settings.DATABASES['default'].get('OPTIONS', {})))")
 
 
-def options(tmp_path, **env) -> dict:
+def run(tmp_path, **env) -> subprocess.CompletedProcess:
     base = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PG_PREPARE_THRESHOLD")}
     base.update({"DJANGO_SETTINGS_MODULE": "glowpos.settings", "GLOWPOS_VAR_DIR": str(tmp_path),
                  "PYTHONPATH": str(REPO / "src")}, **env)
-    done = subprocess.run([sys.executable, "-c", PRINT_OPTIONS], cwd=REPO, env=base, capture_output=True,
+    return subprocess.run([sys.executable, "-c", PRINT_OPTIONS], cwd=REPO, env=base, capture_output=True,
                           text=True, timeout=60, check=False)
+
+
+def options(tmp_path, **env) -> dict:
+    done = run(tmp_path, **env)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
@@ -41,3 +45,10 @@ def test_sqlite_keeps_its_own_options(tmp_path):
     sqlite = options(tmp_path)
 
     assert sqlite["transaction_mode"] == "IMMEDIATE" and "prepare_threshold" not in sqlite
+
+
+def test_a_threshold_that_is_not_a_number_is_refused_by_name(tmp_path):
+    done = run(tmp_path, DATABASE_URL=PG, PG_PREPARE_THRESHOLD="five")
+
+    assert done.returncode != 0
+    assert "ImproperlyConfigured" in done.stderr and "PG_PREPARE_THRESHOLD" in done.stderr
