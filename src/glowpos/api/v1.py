@@ -148,22 +148,24 @@ def add_line(request, bill_id: Id, payload: LineIn):
         raise ValidationFailed("practitioner_id: only a service or a session is performed by someone.",
                                fields={"practitioner_id": "Only for a service or a redemption."})
     if payload.type == "service":
-        billing.add_service(bill_id=bill_id, service_id=_require(payload, "service_id"), quantity=payload.quantity,
-                            by=by, practitioner_id=payload.practitioner_id)
+        line = billing.add_service(bill_id=bill_id, service_id=_require(payload, "service_id"),
+                                   quantity=payload.quantity, by=by, practitioner_id=payload.practitioner_id)
     elif payload.type == "product":
-        billing.add_product(bill_id=bill_id, product_id=_require(payload, "product_id"), quantity=payload.quantity, by=by)
+        line = billing.add_product(bill_id=bill_id, product_id=_require(payload, "product_id"),
+                                   quantity=payload.quantity, by=by)
     elif payload.type == "package_sale":
-        billing.add_package_sale(bill_id=bill_id, plan_id=_require(payload, "plan_id"), by=by)
+        line = billing.add_package_sale(bill_id=bill_id, plan_id=_require(payload, "plan_id"), by=by)
     else:
         approver = None
         if payload.approval is not None:
             approver = tenancy.authenticate_staff(username=payload.approval.username,
                                                   password=payload.approval.password, address=_address(request))
-        packages.apply_package(bill_id=bill_id, package_id=_require(payload, "package_id"),
-                               service_id=_require(payload, "service_id"), by=by,
-                               override_reason=payload.override_reason, approver=approver,
-                               practitioner_id=payload.practitioner_id)
-    return Status(201, _bill(request, bill_id))
+        line = packages.apply_package(bill_id=bill_id, package_id=_require(payload, "package_id"),
+                                      service_id=_require(payload, "service_id"), by=by,
+                                      override_reason=payload.override_reason, approver=approver,
+                                      practitioner_id=payload.practitioner_id)
+    # The bill the service locked (and checked is hers to change): not looked up again.
+    return Status(201, bills.bill_data(line.bill))
 
 
 @api.patch("/bills/{bill_id}/lines/{line_id}", tags=["bills"])
@@ -224,7 +226,7 @@ def close_bill(request, bill_id: Id, payload: CloseIn) -> dict:
         idempotency_key=request.headers.get("Idempotency-Key"), by=request.staff,
     )
     return {
-        "bill": bills.bill_data(closed.bill),
+        "bill": bills.bill_data(closed.bill, lines=closed.lines, paid=closed.paid),
         "document": document_data(closed.document, request),
         "receipt_url": request.build_absolute_uri(f"/r/{closed.document.receipt_token}"),
     }

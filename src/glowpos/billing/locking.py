@@ -11,14 +11,12 @@ from glowpos.tenancy.services import require_branch
 
 def lock_bill(*, business: Business, bill_id: int, by: StaffMember | None = None,
               related: bool = False) -> Bill:
-    """The bill, locked; another business's bill — or, for staff tied to branches, another
-    branch's — is not found. `related` loads its business, branch and client in the same
-    query (only the bill row is locked)."""
-    bills = Bill.objects.filter(business=business, id=bill_id)
-    if related:
-        bills = bills.select_related("business", "branch", "client").select_for_update(of=("self",))
-    else:
-        bills = bills.select_for_update()
+    """The bill, locked, with its business (its settings, e.g. the round-off, as they are
+    now); another business's bill — or, for staff tied to branches, another branch's — is not
+    found. `related` loads its branch and client in the same query too. Only the bill row is
+    locked."""
+    bills = Bill.objects.filter(business=business, id=bill_id).select_for_update(of=("self",))
+    bills = bills.select_related("business", "branch", "client") if related else bills.select_related("business")
     bill = unique_row(bills)
     if bill is None:
         raise NotFound("Bill not found.")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from glowpos.billing.models import Bill, BillStatus
+from glowpos.billing.models import Bill, BillLine, BillStatus
 from glowpos.billing.services import bill_totals
 from glowpos.db import unique_row
 from glowpos.errors import NotFound
@@ -22,9 +22,14 @@ def get_bill(*, business: Business, bill_id: int, by: StaffMember | None = None)
     return bill
 
 
-def bill_data(bill: Bill, *, new: bool = False) -> dict:
-    """The bill as the API shows it. `new`: a bill just opened, which has no lines yet."""
-    loaded = [] if new else list(bill.lines.select_related("redemption__entitlement").order_by("id"))
+def bill_data(bill: Bill, *, new: bool = False, lines: list[BillLine] | None = None, paid: int | None = None) -> dict:
+    """The bill as the API shows it. `new`: a bill just opened, which has no lines yet;
+    `lines` (each with its redemption and that redemption's entitlement) and `paid`: what
+    the caller has in hand, as the close does, instead of reading them."""
+    if lines is not None:
+        loaded = lines
+    else:
+        loaded = [] if new else list(bill.lines.select_related("redemption__entitlement").order_by("id"))
     totals = bill_totals(bill, loaded)
     lines = []
     for line in loaded:
@@ -48,7 +53,8 @@ def bill_data(bill: Bill, *, new: bool = False) -> dict:
         lines.append(row)
     # Payments are written only by the close, in the transaction that closes the bill: an open
     # bill has none to read.
-    paid = 0 if bill.status == BillStatus.OPEN else sum(p.amount for p in bill.payments.all())
+    if paid is None:
+        paid = 0 if bill.status == BillStatus.OPEN else sum(p.amount for p in bill.payments.all())
     return {
         "id": bill.id, "status": bill.status, "client_id": bill.client_id, "branch_id": bill.branch_id,
         "opened_at": timezone.localtime(bill.opened_at).isoformat(), "lines": lines,

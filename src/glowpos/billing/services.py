@@ -126,11 +126,12 @@ def add_service(*, bill_id: int, service_id: int, quantity: int = 1, by: StaffMe
         if membership is not None:
             off = round_half_up(line.amount * membership.plan.member_discount_bp, 10000)
             amount = line.amount - off
-            BillLine.objects.filter(id=line.id).update(
-                discount=off, amount=amount, description=f"{service.name} (member {membership.plan.code})",
-                **_tax(amount, rate, inter_state=False),
-            )
-            line.refresh_from_db()
+            member_price = {"discount": off, "amount": amount,
+                            "description": f"{service.name} (member {membership.plan.code})",
+                            **_tax(amount, rate, inter_state=False)}
+            BillLine.objects.filter(id=line.id).update(**member_price)
+            for field, value in member_price.items():
+                setattr(line, field, value)
         return line
 
 
@@ -338,6 +339,10 @@ def bill_totals(bill: Bill, lines: list[BillLine] | None = None, *, round_off: i
 class Closed:
     bill: Bill
     document: Document
+    # What the close wrote, for its answer (not read again): the lines, each with its
+    # redemption and that redemption's entitlement, and the money paid. None on a retry's.
+    lines: list[BillLine] | None = None
+    paid: int | None = None
 
 
 def _parse_payments(payments: list[dict]) -> list[tuple[str, int, int | None]]:
@@ -490,9 +495,10 @@ def _check_recipient(client, *, kind: str, total: int) -> None:
 
 
 def _lines_of(bill: Bill) -> list[BillLine]:
-    """The bill's lines in order, with the plan of each package sold (read only when the bill
-    sells one: most bills sell none, and joining the plan to every line costs the close)."""
-    lines = list(bill.lines.order_by("id"))
+    """The bill's lines in order, each with its redemption (the unit a session line holds), and
+    the plan of each package sold (read only when the bill sells one: most bills sell none, and
+    joining the plan to every line costs the close)."""
+    lines = list(bill.lines.select_related("redemption").order_by("id"))
     if any(l.plan_id for l in lines):
         prefetch_related_objects(lines, "plan")
     return lines
@@ -505,7 +511,7 @@ def _close(bill: Bill, payments: list[tuple[str, int]], *, key: str, fingerprint
     if not lines:
         raise EmptyBill("The bill has no lines; add a service, a product, a package or a redemption.")
     redeems = any(l.type == LineType.REDEMPTION for l in lines)
-    pending = packages.pending_on(bill) if redeems else []
+    pending = packages.held_on(lines)
     entitlements = packages.lock_entitlements_of(bill, pending) if redeems else {}
     _reprice(bill, lines, on)
     totals = bill_totals(bill, lines)
@@ -523,6 +529,7 @@ def _close(bill: Bill, payments: list[tuple[str, int]], *, key: str, fingerprint
         # what it buys: GST is due on the consideration actually paid.
         _apply_discount(bill, sum(face - money for _, face, money in spends))
         lines = _lines_of(bill)
+        pending = packages.held_on(lines)  # the same holds, on the lines read again
         # The round-off stays what the bill was presented with: the counter split that total
         # between credit and cash, and the bonus comes off both sides alike (rounding afresh
         # would leave the payments a few paise off the new total).
@@ -559,15 +566,12 @@ def _close(bill: Bill, payments: list[tuple[str, int]], *, key: str, fingerprint
     for field, value in closed.items():
         setattr(bill, field, value)
     enqueue_receipt(document=document)
-    return Closed(bill, document)
+    return Closed(bill, document, lines=lines, paid=sum(a for _, a in payments))
 
 
 def _redeemed_by_line(posted: list[Redemption], entitlements: dict, lines: list[BillLine]) -> dict[int, dict]:
     """What each redemption line's snapshot says of its package: the session this visit took.
-    The loaded lines take the captions posting wrote ("session 4 of 6, 2 remaining")."""
-    captions = {r.line_id: r.line.description for r in posted}
-    for line in lines:
-        line.description = captions.get(line.id, line.description)
+    (The lines already carry the captions posting wrote: "session 4 of 6, 2 remaining".)"""
     redeemed = {}
     for r in posted:
         ent = entitlements[r.entitlement_id]

@@ -93,6 +93,12 @@ def apply_package(*, bill_id: int, package_id: int, service_id: int, by: StaffMe
     with transaction.atomic():
         bill = lock_open_bill(business=by.business, bill_id=bill_id, by=by)
         practitioner = get_practitioner(business=by.business, staff_id=practitioner_id)
+        entitlement = unique_row(  # one per (package, service): entitlement_unique
+            Entitlement.objects.select_for_update(of=("self",)).select_related("service")
+            .filter(package__business=by.business, package_id=package_id, service_id=service_id)
+        )
+        # The package is read once its entitlement's lock is held: a void of the sale that
+        # cancelled it just before is seen (the void locks the entitlements first).
         package = unique_row(ClientPackage.objects.select_related("plan").filter(business=by.business, id=package_id))
         if package is None:
             raise NotFound("Package not found.")
@@ -102,16 +108,11 @@ def apply_package(*, bill_id: int, package_id: int, service_id: int, by: StaffMe
             raise PackageNotApplicable(
                 "This package belongs to another client and is not shared with this one.", package_id=package.id
             )
-        entitlement = unique_row(  # one per (package, service): entitlement_unique
-            Entitlement.objects.select_for_update(of=("self",)).select_related("service")
-            .filter(package=package, service_id=service_id)
-        )
         if entitlement is None:
             raise PackageNotApplicable(
                 f"{package.plan.name} does not include that service.", package_id=package.id
             )
-        # Read again under the entitlement's lock: a void of the sale may just have cancelled it.
-        package.refresh_from_db(fields=["status", "expires_on"])
+        entitlement.package = package
         check_redeemable(package, on=on)
         if entitlement.remaining <= 0:
             raise PackageExhausted(
@@ -191,11 +192,12 @@ def release_hold(*, redemption: Redemption, by: StaffMember, at: datetime, why: 
     )
 
 
-def pending_on(bill: Bill) -> list[Redemption]:
-    """The units held on a bill, with their lines, oldest first. Read under the bill's lock:
-    holds are added and released only by actions that take it."""
-    return list(Redemption.objects.filter(bill=bill, status=RedemptionStatus.PENDING)
-                .select_related("line").order_by("id"))
+def held_on(lines: list[BillLine]) -> list[Redemption]:
+    """The units held on a bill, oldest first, from its lines read with their redemptions
+    under the bill's lock (holds are added and released only by actions that take it; a
+    released hold has lost its line). Each redemption's `line` is that line itself."""
+    held = (getattr(line, "redemption", None) for line in lines)
+    return sorted((r for r in held if r is not None and r.status == RedemptionStatus.PENDING), key=lambda r: r.id)
 
 
 def lock_entitlements_of(bill: Bill, pending: list[Redemption] | None = None) -> dict[int, Entitlement]:
@@ -221,12 +223,15 @@ def lock_entitlements_of(bill: Bill, pending: list[Redemption] | None = None) ->
 
 def post_pending(*, bill: Bill, entitlements: dict[int, Entitlement], pending: list[Redemption],
                  by: StaffMember, at: datetime) -> list[Redemption]:
-    """Pending → posted (the bill's `pending` holds, read by pending_on; `entitlements` locked
-    by lock_entitlements_of): each unit takes the next session number and its allocated value."""
+    """Pending → posted (the bill's `pending` holds, from held_on; `entitlements` locked by
+    lock_entitlements_of): each unit takes the next session number and its allocated value.
+    The redemptions and their lines are updated in memory too, and each is given its locked
+    entitlement, so the close's answer needs not read them again."""
     on = timezone.localdate(at)
     posted = []
     for redemption in pending:
         ent = entitlements[redemption.entitlement_id]
+        redemption.entitlement = ent
         package = ent.package
         check_redeemable(package, on=on)
         ent.used_units += 1
