@@ -320,3 +320,40 @@ def test_a_package_sale_voided_while_a_session_is_held_refuses_one_of_the_two(co
         else:
             assert package.status == "active" and (ent.used_units, ent.held_units) == (0, 1)
         assert_units_add_up(package)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks: SQLite runs one writer at a time")
+def test_a_hold_that_waits_on_a_void_of_the_sale_sees_the_package_cancelled(committed_db):
+    """The interleaving the race above leaves to chance, forced: the void has locked the
+    package's entitlements and cancelled it but not yet committed; a terminal then asks for a
+    session. It waits on the entitlement's lock and, once the void commits, must read the
+    package as it is now (cancelled), not as it was when its request began."""
+    import threading
+
+    c = factories.clinic()
+    priya = factories.client(c)
+    package = factories.sold_package(c, priya)
+    bill = factories.open_bill(c, priya)
+    voided, commit = threading.Event(), threading.Event()
+
+    def void_and_wait():
+        with transaction.atomic():
+            billing.void_bill(bill_id=package.sale_bill_id, reason="wrong plan", by=c.manager)
+            voided.set()
+            assert commit.wait(30)
+
+    def hold_when_voided():
+        assert voided.wait(30)
+        return factories.hold(c, bill, package)
+
+    racing = Race(void_and_wait, hold_when_voided)
+    assert wait_until(lambda: lock_waiters() == 1), "the hold never waited on the void's lock"
+    commit.set()
+    void, hold = racing.outcomes()
+
+    assert void.ok, void.error
+    assert isinstance(hold.error, PackageNotActive), hold.error
+    package.refresh_from_db()
+    assert package.status == "cancelled"
+    assert (entitlement_of(package).used_units, entitlement_of(package).held_units) == (0, 0)
+    assert_units_add_up(package)
