@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from glowpos.billing.models import Bill, BillLine, BillStatus
+from glowpos.billing.models import Bill, BillLine, BillStatus, LineType
 from glowpos.billing.services import bill_totals
 from glowpos.db import unique_row
 from glowpos.errors import NotFound
@@ -24,8 +24,8 @@ def get_bill(*, business: Business, bill_id: int, by: StaffMember | None = None)
 
 def bill_data(bill: Bill, *, new: bool = False, lines: list[BillLine] | None = None, paid: int | None = None) -> dict:
     """The bill as the API shows it. `new`: a bill just opened, which has no lines yet;
-    `lines` (each with its redemption and that redemption's entitlement) and `paid`: what
-    the caller has in hand, as the close does, instead of reading them."""
+    `lines` (each session's line with its redemption and that redemption's entitlement) and
+    `paid`: what the caller has in hand, as the close does, instead of reading them."""
     if lines is not None:
         loaded = lines
     else:
@@ -42,7 +42,8 @@ def bill_data(bill: Bill, *, new: bool = False, lines: list[BillLine] | None = N
             "service_id": line.service_id, "product_id": line.product_id, "plan_id": line.plan_id,
             "practitioner_id": line.practitioner_id,
         }
-        redemption = getattr(line, "redemption", None)
+        # Only a session's line has a redemption (asking any other line would query for none).
+        redemption = getattr(line, "redemption", None) if line.type == LineType.REDEMPTION else None
         if redemption is not None:
             ent = redemption.entitlement
             row["package"] = {

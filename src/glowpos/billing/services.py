@@ -495,10 +495,9 @@ def _check_recipient(client, *, kind: str, total: int) -> None:
 
 
 def _lines_of(bill: Bill) -> list[BillLine]:
-    """The bill's lines in order, each with its redemption (the unit a session line holds), and
-    the plan of each package sold (read only when the bill sells one: most bills sell none, and
-    joining the plan to every line costs the close)."""
-    lines = list(bill.lines.select_related("redemption").order_by("id"))
+    """The bill's lines in order, with the plan of each package sold (read only when the bill
+    sells one: most bills sell none, and joining the plan to every line costs the close)."""
+    lines = list(bill.lines.order_by("id"))
     if any(l.plan_id for l in lines):
         prefetch_related_objects(lines, "plan")
     return lines
@@ -511,7 +510,7 @@ def _close(bill: Bill, payments: list[tuple[str, int]], *, key: str, fingerprint
     if not lines:
         raise EmptyBill("The bill has no lines; add a service, a product, a package or a redemption.")
     redeems = any(l.type == LineType.REDEMPTION for l in lines)
-    pending = packages.held_on(lines)
+    pending = packages.pending_on(bill, lines) if redeems else []
     entitlements = packages.lock_entitlements_of(bill, pending) if redeems else {}
     _reprice(bill, lines, on)
     totals = bill_totals(bill, lines)
@@ -529,7 +528,8 @@ def _close(bill: Bill, payments: list[tuple[str, int]], *, key: str, fingerprint
         # what it buys: GST is due on the consideration actually paid.
         _apply_discount(bill, sum(face - money for _, face, money in spends))
         lines = _lines_of(bill)
-        pending = packages.held_on(lines)  # the same holds, on the lines read again
+        if redeems:
+            pending = packages.pending_on(bill, lines)  # the same holds, on the lines read again
         # The round-off stays what the bill was presented with: the counter split that total
         # between credit and cash, and the bonus comes off both sides alike (rounding afresh
         # would leave the payments a few paise off the new total).

@@ -192,12 +192,16 @@ def release_hold(*, redemption: Redemption, by: StaffMember, at: datetime, why: 
     )
 
 
-def held_on(lines: list[BillLine]) -> list[Redemption]:
-    """The units held on a bill, oldest first, from its lines read with their redemptions
-    under the bill's lock (holds are added and released only by actions that take it; a
-    released hold has lost its line). Each redemption's `line` is that line itself."""
-    held = (getattr(line, "redemption", None) for line in lines)
-    return sorted((r for r in held if r is not None and r.status == RedemptionStatus.PENDING), key=lambda r: r.id)
+def pending_on(bill: Bill, lines: list[BillLine]) -> list[Redemption]:
+    """The units held on a bill, oldest first, each given its line from the bill's `lines`
+    (already read: the redemption's `line` is that very object, and the line's `redemption`
+    is it). Read under the bill's lock: holds are added and released only by actions that
+    take it."""
+    by_id = {line.id: line for line in lines}
+    pending = list(Redemption.objects.filter(bill=bill, status=RedemptionStatus.PENDING).order_by("id"))
+    for redemption in pending:
+        redemption.line = by_id[redemption.line_id]
+    return pending
 
 
 def lock_entitlements_of(bill: Bill, pending: list[Redemption] | None = None) -> dict[int, Entitlement]:
@@ -223,7 +227,7 @@ def lock_entitlements_of(bill: Bill, pending: list[Redemption] | None = None) ->
 
 def post_pending(*, bill: Bill, entitlements: dict[int, Entitlement], pending: list[Redemption],
                  by: StaffMember, at: datetime) -> list[Redemption]:
-    """Pending → posted (the bill's `pending` holds, from held_on; `entitlements` locked by
+    """Pending → posted (the bill's `pending` holds, from pending_on; `entitlements` locked by
     lock_entitlements_of): each unit takes the next session number and its allocated value.
     The redemptions and their lines are updated in memory too, and each is given its locked
     entitlement, so the close's answer needs not read them again."""
