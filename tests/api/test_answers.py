@@ -4,7 +4,6 @@ be exactly what reading the bill afterwards gives. And a visit's statement count
 so a query added to the counter's path is a decision, not an accident."""
 from __future__ import annotations
 
-import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 

@@ -550,7 +550,7 @@ def _close(bill: Bill, payments: list[tuple[str, int]], *, key: str, fingerprint
     sells = any(l.type == LineType.PACKAGE_SALE for l in lines)
     sold = packages.create_sold_packages(bill=bill, by=by, at=at) if sells else []
     Payment.objects.bulk_create(Payment(bill=bill, method=m, amount=a, received_at=at) for m, a in payments)
-    redeemed = _redeemed_by_line(posted, entitlements, lines)
+    redeemed = _redeemed_by_line(posted)
     document = documents.issue(
         branch=bill.branch, kind=kind, at=at, on=on, by=by, bill=bill, client=bill.client,
         totals=totals.as_dict(),
@@ -569,12 +569,13 @@ def _close(bill: Bill, payments: list[tuple[str, int]], *, key: str, fingerprint
     return Closed(bill, document, lines=lines, paid=sum(a for _, a in payments))
 
 
-def _redeemed_by_line(posted: list[Redemption], entitlements: dict, lines: list[BillLine]) -> dict[int, dict]:
-    """What each redemption line's snapshot says of its package: the session this visit took.
-    (The lines already carry the captions posting wrote: "session 4 of 6, 2 remaining".)"""
+def _redeemed_by_line(posted: list[Redemption]) -> dict[int, dict]:
+    """What each redemption line's snapshot says of its package: the session this visit took
+    (post_pending gave each its locked entitlement, and its line the caption: "session 4 of
+    6, 2 remaining")."""
     redeemed = {}
     for r in posted:
-        ent = entitlements[r.entitlement_id]
+        ent = r.entitlement
         redeemed[r.line_id] = {
             "id": ent.package_id, "code": ent.package.plan.code, "session": r.session_number,
             "total": ent.total_units, "remaining_after": ent.total_units - r.session_number,

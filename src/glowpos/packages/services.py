@@ -230,7 +230,7 @@ def post_pending(*, bill: Bill, entitlements: dict[int, Entitlement], pending: l
     """Pending → posted (the bill's `pending` holds, from pending_on; `entitlements` locked by
     lock_entitlements_of): each unit takes the next session number and its allocated value.
     The redemptions and their lines are updated in memory too, and each is given its locked
-    entitlement, so the close's answer needs not read them again."""
+    entitlement, so the close's answer need not read them again."""
     on = timezone.localdate(at)
     posted = []
     for redemption in pending:
