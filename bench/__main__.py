@@ -5,8 +5,9 @@
     python -m bench reports  [--redemptions 1000000] [--reuse] [--repeat 3] [--only text]
                              (bench/reports.py: every report and export, median of the runs)
     python -m bench import   [--rows 10000] [--format xlsx|csv]
-    python -m bench load     [--seconds 30] [--terminals 32] [--workers 4]   (bench/load.py: gunicorn
-                             on a scratch PostgreSQL database, HTTP visits, then the invariants)
+    python -m bench load     [--seconds 30] [--terminals 32] [--workers 4] [--no-floor]   (bench/load.py:
+                             gunicorn on a scratch PostgreSQL database, HTTP visits, the invariants,
+                             then the same visits against the raw-SQL floor, bench/load_floor.py)
 
 Each runs on its own database: an SQLite file in ./var/bench by default, or DATABASE_URL
 (point it at a scratch PostgreSQL database; the benchmark adds its own business to it). Each
@@ -327,11 +328,14 @@ def main(argv: list[str]) -> None:
     lo.add_argument("--terminals", type=int, default=32)
     lo.add_argument("--workers", type=int, default=4)
     lo.add_argument("--keep", action="store_true", help="keep the scratch database afterwards")
+    lo.add_argument("--no-floor", dest="floor", action="store_false",
+                    help="skip the raw-SQL floor (bench/load_floor.py) after the product")
     args = parser.parse_args(argv)
     if args.what == "load":  # its own scratch database: nothing to migrate here first
         from bench.load import run as load
 
-        sys.exit(load(seconds=args.seconds, terminals=args.terminals, workers=args.workers, keep=args.keep))
+        sys.exit(load(seconds=args.seconds, terminals=args.terminals, workers=args.workers, keep=args.keep,
+                      floor=args.floor))
     sys.path.insert(0, str(Path.cwd()))
     _setup()
     if args.what == "search":

@@ -1,4 +1,4 @@
-"""`python -m bench load [--seconds 30] [--terminals 32] [--workers 4]`: the production shape
+"""`python -m bench load [--seconds 30] [--terminals 32] [--workers 4] [--no-floor]`: the production shape
 under a busy chain's counters, end to end over HTTP. Prints figures; exits 1 if an invariant of
 the books is broken afterwards.
 
@@ -12,8 +12,11 @@ the books is broken afterwards.
    visits for --seconds: search the client by the last 4 digits of her phone, open her profile,
    open a bill, apply her package (one session held), close it with an Idempotency-Key.
 5. Prints checkouts per second and the latency of each step and of a whole visit (p50/p95/max),
-   stops gunicorn, checks every invariant of the books (tests/invariants.py) and drops the
-   database (unless --keep).
+   stops gunicorn and checks every invariant of the books (tests/invariants.py).
+6. Unless --no-floor: the same terminals, with the same tokens and regulars, do the same visits
+   for as long against the raw-SQL floor (bench/load_floor.py: the product's statements by hand
+   in a bare WSGI app) on the same gunicorn and database; prints its figures and the ratios.
+   Then drops the database (unless --keep).
 
 Loopback only; it stops by itself.
 """
@@ -30,6 +33,7 @@ import sys
 import threading
 import time
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -100,10 +104,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_gunicorn(url: str, workers: int, port: int) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "glowpos.settings", "CONN_MAX_AGE": "600"}
+def start_gunicorn(url: str, workers: int, port: int, app: str = "glowpos.wsgi:application") -> subprocess.Popen:
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "glowpos.settings", "CONN_MAX_AGE": "600",
+           "FLOOR_DSN": url}
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "glowpos.wsgi:application", "--workers", str(workers),
+        [sys.executable, "-m", "gunicorn", app, "--workers", str(workers),
          "--bind", f"127.0.0.1:{port}", "--backlog", "512", "--log-level", "warning", "--timeout", "60"],
         env=env, cwd=Path.cwd(), start_new_session=True,
     )
@@ -215,7 +220,47 @@ def percentiles(samples: list[float]) -> str:
     return f"p50 {q[49]:7.1f} ms   p95 {q[94]:7.1f} ms   p99 {q[98]:7.1f} ms   max {ms[-1]:7.1f} ms   (n={len(ms):,})"
 
 
-def run(*, seconds: int, terminals: int, workers: int, keep: bool) -> int:
+@dataclass
+class Phase:
+    """One server driven by the terminals for the bench's seconds: what it did and cost."""
+    visits: int
+    errors: list[str]
+    stats: dict[str, list[float]]
+    cpu: dict[str, float]
+    elapsed: float
+
+    def report(self, title: str) -> None:
+        print(f"\n{title}, {self.elapsed:.1f} s")
+        print(f"  checkouts      : {self.visits:,}  =  {self.visits / self.elapsed:.1f} per second")
+        print(f"  errors         : {len(self.errors)}" + (f"   first: {self.errors[0]}" if self.errors else ""))
+        print(f"  whole visit    : {percentiles(self.stats['visit'])}")
+        for step in Terminal.STEPS:
+            print(f"  {step:<14} : {percentiles(self.stats[step])}")
+        busy = sum(self.cpu.values())
+        print("  CPU per checkout: " + ", ".join(f"{k} {v * 1000 / max(self.visits, 1):.1f} ms" for k, v in self.cpu.items())
+              + f"   (the {os.cpu_count()} CPUs {busy / (self.elapsed * (os.cpu_count() or 1)):.0%} busy with these)")
+
+
+def drive(port: int, tokens: list[str], regulars: list[dict], seconds: int) -> Phase:
+    """Every terminal doing visits against the server on `port` until the deadline."""
+    stats: dict[str, list[float]] = defaultdict(list)  # list.append is atomic: no lock needed
+    started = time.monotonic()
+    deadline = started + seconds
+    crew = [Terminal(n, port, token, regulars[n * REGULARS_PER_TERMINAL:(n + 1) * REGULARS_PER_TERMINAL],
+                     deadline, stats) for n, token in enumerate(tokens)]
+    tiers = ("gunicorn", "postgres")
+    cpu_before, own_before = cpu_seconds(tiers), time.process_time()
+    for t in crew:
+        t.start()
+    for t in crew:
+        t.join(seconds + 120)
+    elapsed = time.monotonic() - started
+    cpu = {k: v - cpu_before[k] for k, v in cpu_seconds(tiers).items()}
+    cpu["load generator"] = time.process_time() - own_before
+    return Phase(sum(t.visits for t in crew), [e for t in crew for e in t.errors], stats, cpu, elapsed)
+
+
+def run(*, seconds: int, terminals: int, workers: int, keep: bool, floor: bool = True) -> int:
     server_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
     if not server_url.startswith(("postgres://", "postgresql://")):
         raise SystemExit("bench load runs on PostgreSQL: set DATABASE_URL to a server (any database on it)")
@@ -246,35 +291,12 @@ def run(*, seconds: int, terminals: int, workers: int, keep: bool) -> int:
                                    {"username": clinic.front_desk.user.username, "password": PASSWORD})
             assert status == 201, (status, data)
             tokens.append(data["token"])
-        stats: dict[str, list[float]] = defaultdict(list)  # list.append is atomic: no lock needed
-        started = time.monotonic()
-        deadline = started + seconds
-        crew = [Terminal(n, port, tokens[n], regulars[n * REGULARS_PER_TERMINAL:(n + 1) * REGULARS_PER_TERMINAL],
-                         deadline, stats) for n in range(terminals)]
-        tiers = ("gunicorn", "postgres")
-        cpu_before, own_before = cpu_seconds(tiers), time.process_time()
-        for t in crew:
-            t.start()
-        for t in crew:
-            t.join(seconds + 120)
-        elapsed = time.monotonic() - started
-        cpu = {k: v - cpu_before[k] for k, v in cpu_seconds(tiers).items()}
-        cpu["load generator"] = time.process_time() - own_before
+        product = drive(port, tokens, regulars, seconds)
     finally:
         stop(server)
-
-    visits = sum(t.visits for t in crew)
-    errors = [e for t in crew for e in t.errors]
-    print(f"\ngunicorn {workers} sync workers, {terminals} terminals, {elapsed:.1f} s on loopback "
-          f"(PostgreSQL, {os.cpu_count()} CPUs)")
-    print(f"  checkouts      : {visits:,}  =  {visits / elapsed:.1f} per second   (target ≥ 100)")
-    print(f"  errors         : {len(errors)}" + (f"   first: {errors[0]}" if errors else ""))
-    print(f"  whole visit    : {percentiles(stats['visit'])}")
-    for step in Terminal.STEPS:
-        print(f"  {step:<14} : {percentiles(stats[step])}")
-    busy = sum(cpu.values())
-    print("  CPU per checkout: " + ", ".join(f"{k} {v * 1000 / max(visits, 1):.1f} ms" for k, v in cpu.items())
-          + f"   (the {os.cpu_count()} CPUs {busy / (elapsed * (os.cpu_count() or 1)):.0%} busy with these)")
+    shape = f"gunicorn {workers} sync workers, {terminals} terminals on loopback (PostgreSQL, {os.cpu_count()} CPUs)"
+    product.report(f"GlowPOS: {shape}")
+    print("  (target ≥ 100 checkouts per second)")
 
     from tests.invariants import violations
 
@@ -285,8 +307,24 @@ def run(*, seconds: int, terminals: int, workers: int, keep: bool) -> int:
     for line in found[:20]:
         print("  ", line)
     connection.close()
+
+    if floor:
+        # The same visits against the raw-SQL floor (bench/load_floor.py), after the product's
+        # books were checked: the floor checks no rule, so its rows are not held to them.
+        server = start_gunicorn(url, workers, port, app="bench.load_floor:application")
+        try:
+            floor_phase = drive(port, tokens, regulars, seconds)
+        finally:
+            stop(server)
+        floor_phase.report(f"Raw-SQL floor (bench/load_floor.py, the same statements by hand): {shape}")
+        ours, theirs = product.visits / product.elapsed, floor_phase.visits / floor_phase.elapsed
+        print(f"\n  throughput, floor / GlowPOS : {theirs / max(ours, 1e-9):.2f}x")
+        app_cpu = product.cpu["gunicorn"] / max(product.visits, 1)
+        floor_cpu = floor_phase.cpu["gunicorn"] / max(floor_phase.visits, 1)
+        print(f"  gunicorn CPU per visit, GlowPOS / floor : {app_cpu * 1000:.1f} / {floor_cpu * 1000:.1f} ms"
+              f" = {app_cpu / max(floor_cpu, 1e-9):.2f}x")
     if keep:
         print(f"kept the database: {url}")
     else:
         drop_database(url)
-    return 1 if found or errors else 0
+    return 1 if found or product.errors or (floor and floor_phase.errors) else 0
