@@ -45,7 +45,11 @@ class Bill(models.Model):
                 condition=Q(status="open") | Q(closed_at__isnull=False), name="bill_closed_has_time"
             ),
         ]
-        indexes = [models.Index(fields=["business", "status", "opened_at"], name="bill_status_idx")]
+        indexes = [
+            models.Index(fields=["business", "status", "opened_at"], name="bill_status_idx"),
+            # The day at the counter (bills closed today): a range of one day, not a scan of years.
+            models.Index(fields=["business", "status", "closed_at"], name="bill_closed_idx"),
+        ]
 
 
 class LineType(models.TextChoices):

@@ -151,7 +151,8 @@ class Redemption(models.Model):
     by = models.ForeignKey(StaffMember, on_delete=models.PROTECT)
 
     class Meta:
-        indexes = [models.Index(fields=["business", "status"], name="redemption_status_idx")]
+        # (business, status) first, as before; posted_at: the sessions redeemed on a day.
+        indexes = [models.Index(fields=["business", "status", "posted_at"], name="redemption_posted_idx")]
 
 
 class PackageEvent(models.Model):
