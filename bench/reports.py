@@ -314,6 +314,7 @@ def run(redemptions: int, *, reuse: bool = False, repeat: int = 1, only: str = "
           f"({'ties' if roll['ties'] else 'DIFFERS'}); packages owe {owed:,} vs ledger {ledger:,} paise "
           f"({'ties' if owed == ledger else 'DIFFERS'}); trial balance "
           f"{'balances' if tb['balanced'] else 'DOES NOT BALANCE'}")
+    _time_home_screen(c.business, only=only)
     print("exports")
     business = c.business
     for name in ("journal.csv", "tally.xml", "ledger.beancount"):
@@ -327,6 +328,34 @@ def run(redemptions: int, *, reuse: bool = False, repeat: int = 1, only: str = "
         business=business, gstin=gstin, year=month.start.year, month=month.start.month))))
     timed(f"GSTR-1 JSON (the quarter of {month.start:%b %Y})", lambda: _bytes(gstr1.dumps(gstr1.build(
         business=business, gstin=gstin, year=month.start.year, month=month.start.month, quarterly=True))))
+
+
+def _time_home_screen(business, *, only: str) -> None:
+    """The counter's home screen ("Today": the day's bills and money, expiring packages, last
+    sessions) of the chain's front desk (one branch) and owner (all twenty), on today and on
+    an ordinary day. Not a report: it runs with prepared statements, as the counter does, so
+    each is timed ten times on one connection (prepared from the fifth) and the median of the
+    last five is printed. (The generator gives today every session that would have fallen
+    after it, so today has many times an ordinary day's bills: a worst case.)"""
+    from django.utils import timezone
+
+    from glowpos.billing.models import Bill, BillStatus
+    from glowpos.frontdesk.selectors import today
+    from glowpos.tenancy.models import Role, StaffMember
+
+    for on in (timezone.localdate(), timezone.localdate() - timedelta(days=2)):
+        closed = Bill.objects.filter(business=business, status=BillStatus.CLOSED, closed_at__date=on).count()
+        for role in (Role.FRONT_DESK, Role.OWNER):
+            label = f"home screen, {role.label.lower()}, {on} ({closed:,} bills closed)"
+            if only and only.lower() not in label:
+                continue
+            runs = []
+            for _ in range(10):
+                staff = StaffMember.objects.select_related("business").get(business=business, role=role)
+                t0 = time.perf_counter()
+                today(staff=staff, on=on)
+                runs.append(time.perf_counter() - t0)
+            print(f"  {label:<60} {statistics.median(runs[5:]):6.2f} s   (first run {runs[0]:.2f} s)", flush=True)
 
 
 def _rows(tables) -> str:
