@@ -126,7 +126,7 @@ def _bill(request, bill_id: int) -> dict:
 def open_bill(request, payload: BillIn):
     bill = billing.open_bill(client_id=payload.client_id, branch_id=payload.branch_id, by=request.staff,
                              ship_to_state_code=payload.ship_to_state_code)
-    return Status(201, bills.bill_data(bill, new=True))
+    return Status(201, bills.bill_data(bill, lines=[]))  # just opened: no lines to read
 
 
 @api.get("/bills/{bill_id}", tags=["bills"])

@@ -22,17 +22,15 @@ def get_bill(*, business: Business, bill_id: int, by: StaffMember | None = None)
     return bill
 
 
-def bill_data(bill: Bill, *, new: bool = False, lines: list[BillLine] | None = None, paid: int | None = None) -> dict:
-    """The bill as the API shows it. `new`: a bill just opened, which has no lines yet;
-    `lines` (each session's line with its redemption and that redemption's entitlement) and
-    `paid`: what the caller has in hand, as the close does, instead of reading them."""
-    if lines is not None:
-        loaded = lines
-    else:
-        loaded = [] if new else list(bill.lines.select_related("redemption__entitlement").order_by("id"))
-    totals = bill_totals(bill, loaded)
-    lines = []
-    for line in loaded:
+def bill_data(bill: Bill, *, lines: list[BillLine] | None = None, paid: int | None = None) -> dict:
+    """The bill as the API shows it. `lines` (each session's line with its redemption and that
+    redemption's entitlement; [] for a bill just opened) and `paid`: what the caller has in
+    hand, as the close does, instead of reading them."""
+    if lines is None:
+        lines = list(bill.lines.select_related("redemption__entitlement").order_by("id"))
+    totals = bill_totals(bill, lines)
+    rows = []
+    for line in lines:
         row = {
             "id": line.id, "type": line.type, "description": line.description,
             "quantity": line.quantity, "unit_price": line.unit_price, "discount": line.discount,
@@ -51,14 +49,14 @@ def bill_data(bill: Bill, *, new: bool = False, lines: list[BillLine] | None = N
                 "remaining_after": ent.total_units - redemption.session_number,
                 "status": redemption.status,
             }
-        lines.append(row)
+        rows.append(row)
     # Payments are written only by the close, in the transaction that closes the bill: an open
     # bill has none to read.
     if paid is None:
         paid = 0 if bill.status == BillStatus.OPEN else sum(p.amount for p in bill.payments.all())
     return {
         "id": bill.id, "status": bill.status, "client_id": bill.client_id, "branch_id": bill.branch_id,
-        "opened_at": timezone.localtime(bill.opened_at).isoformat(), "lines": lines,
+        "opened_at": timezone.localtime(bill.opened_at).isoformat(), "lines": rows,
         "subtotal": totals.taxable, "tax": totals.tax, "cgst": totals.cgst, "sgst": totals.sgst,
         "igst": totals.igst, "round_off": totals.round_off, "total": totals.total,
         "amount_due": totals.total - paid if bill.status == BillStatus.OPEN else 0,
