@@ -60,11 +60,13 @@ def test_two_sessions_of_two_packages_on_one_close_answer_what_the_bill_reads(cl
 
 def test_a_close_paid_with_package_credit_answers_what_the_bill_reads(clinic, api):
     # The credit's bonus is a discount written during the close, after the lines were first
-    # read: the answer must carry the discounted lines.
+    # read: the answer must carry the discounted lines, and the session's caption posted on them.
     who = factories.client(clinic)
     factories.sold_package(clinic, who, plan="GLOW-12K", method="cash")
+    laser = factories.sold_package(clinic, who)
     bill = api.post("/bills", {"client_id": who.id}).json()
-    _lines_added(api, bill["id"], factories.service_line(clinic.service("Skin cleanup")))
+    _lines_added(api, bill["id"], factories.service_line(clinic.service("Skin cleanup")),
+                 factories.redemption_line(laser, clinic.service()))
     due = api.get(f"/bills/{bill['id']}").json()["amount_due"]
 
     response = factories.api_close(api, bill["id"], [{"method": "credit", "amount": due}])
@@ -73,6 +75,7 @@ def test_a_close_paid_with_package_credit_answers_what_the_bill_reads(clinic, ap
     answer = response.json()["bill"]
     assert answer == api.get(f"/bills/{bill['id']}").json()
     assert answer["lines"][0]["discount"] > 0 and answer["total"] < due
+    assert "session 1 of 6, 5 remaining" in answer["lines"][1]["description"]
 
 
 def test_a_members_service_line_answers_its_member_price(clinic, api):

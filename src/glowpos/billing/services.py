@@ -528,8 +528,7 @@ def _close(bill: Bill, payments: list[tuple[str, int]], *, key: str, fingerprint
         # what it buys: GST is due on the consideration actually paid.
         _apply_discount(bill, sum(face - money for _, face, money in spends))
         lines = _lines_of(bill)
-        if redeems:
-            pending = packages.pending_on(bill, lines)  # the same holds, on the lines read again
+        packages.give_lines(pending, lines)  # the same holds, on the lines read again
         # The round-off stays what the bill was presented with: the counter split that total
         # between credit and cash, and the bonus comes off both sides alike (rounding afresh
         # would leave the payments a few paise off the new total).

@@ -194,14 +194,19 @@ def release_hold(*, redemption: Redemption, by: StaffMember, at: datetime, why: 
 
 def pending_on(bill: Bill, lines: list[BillLine]) -> list[Redemption]:
     """The units held on a bill, oldest first, each given its line from the bill's `lines`
-    (already read: the redemption's `line` is that very object, and the line's `redemption`
-    is it). Read under the bill's lock: holds are added and released only by actions that
-    take it."""
-    by_id = {line.id: line for line in lines}
+    (give_lines). Read under the bill's lock: holds are added and released only by actions
+    that take it."""
     pending = list(Redemption.objects.filter(bill=bill, status=RedemptionStatus.PENDING).order_by("id"))
+    give_lines(pending, lines)
+    return pending
+
+
+def give_lines(pending: list[Redemption], lines: list[BillLine]) -> None:
+    """Each held redemption's `line` becomes that very object of the bill's `lines` (already
+    read), and the line's `redemption` it: what posting writes to one, the other shows."""
+    by_id = {line.id: line for line in lines}
     for redemption in pending:
         redemption.line = by_id[redemption.line_id]
-    return pending
 
 
 def lock_entitlements_of(bill: Bill, pending: list[Redemption] | None = None) -> dict[int, Entitlement]:
