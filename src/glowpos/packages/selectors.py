@@ -123,7 +123,7 @@ def expiring_packages(*, business, on: date, within_days: int = 30, limit: int =
     packages, now 8 ms)."""
     from datetime import timedelta
 
-    has_left = Entitlement.objects.filter(package=OuterRef("pk"), used_units__lt=F("total_units") - F("held_units"))
+    has_left = Entitlement.objects.annotate(left=_LEFT).filter(package=OuterRef("pk"), left__gt=0)
     return list(
         ClientPackage.objects.filter(business=business, status=PackageStatus.ACTIVE, expires_on__gte=on,
                                      expires_on__lte=on + timedelta(days=within_days))
@@ -152,9 +152,12 @@ def low_balance_packages(*, business, on: date, at_most: int = 1, limit: int = 2
         .order_by("remaining", "package__expires_on", "package_id")[:limit]
     )
     packages = ClientPackage.objects.select_related("client", "plan").in_bulk([r["package_id"] for r in rows])
+    shown = []
     for r in rows:
-        packages[r["package_id"]].remaining, packages[r["package_id"]].total = r["remaining"], r["total"]
-    return [packages[r["package_id"]] for r in rows]
+        package = packages[r["package_id"]]
+        package.remaining, package.total = r["remaining"], r["total"]
+        shown.append(package)
+    return shown
 
 
 def member_discount_of(client: Client, *, on: date) -> ClientPackage | None:
