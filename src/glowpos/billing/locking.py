@@ -3,10 +3,18 @@ from __future__ import annotations
 
 from glowpos.billing.errors import BillNotOpen
 from glowpos.billing.models import Bill, BillStatus
-from glowpos.db import unique_row
+from glowpos.db import Param, Reused
 from glowpos.errors import NotFound
 from glowpos.tenancy.models import Business, StaffMember
 from glowpos.tenancy.services import require_branch
+
+
+def _locked(*related: str) -> Reused[Bill]:
+    return Reused(lambda: Bill.objects.filter(business_id=Param("business_id"), id=Param("bill_id"))
+                  .select_for_update(of=("self",)).select_related(*related)[:1])
+
+
+_LOCK, _LOCK_WITH_RELATED = _locked("business"), _locked("business", "branch", "client")
 
 
 def lock_bill(*, business: Business, bill_id: int, by: StaffMember | None = None,
@@ -15,9 +23,7 @@ def lock_bill(*, business: Business, bill_id: int, by: StaffMember | None = None
     now); another business's bill — or, for staff tied to branches, another branch's — is not
     found. `related` loads its branch and client in the same query too. Only the bill row is
     locked."""
-    bills = Bill.objects.filter(business=business, id=bill_id).select_for_update(of=("self",))
-    bills = bills.select_related("business", "branch", "client") if related else bills.select_related("business")
-    bill = unique_row(bills)
+    bill = (_LOCK_WITH_RELATED if related else _LOCK).first(business_id=business.id, bill_id=bill_id)
     if bill is None:
         raise NotFound("Bill not found.")
     if by is not None:

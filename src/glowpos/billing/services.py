@@ -30,6 +30,7 @@ from glowpos.billing.models import Bill, BillLine, BillStatus, LineCredit, LineT
 from glowpos.catalog.selectors import Rate, get_plan, get_product, get_service, plan_rate_on, rate_on, rates_on
 from glowpos.clients.selectors import get_client
 from glowpos.clients.states import STATES
+from glowpos.db import Param, Reused
 from glowpos.documents.models import Document, DocumentKind
 from glowpos.documents import services as documents
 from glowpos.errors import NotFound, ValidationFailed
@@ -494,10 +495,15 @@ def _check_recipient(client, *, kind: str, total: int) -> None:
         )
 
 
+_LINES = Reused(lambda: BillLine.objects.filter(bill_id=Param("bill_id")).order_by("id"))  # ADR 0013
+
+
 def _lines_of(bill: Bill) -> list[BillLine]:
     """The bill's lines in order, with the plan of each package sold (read only when the bill
     sells one: most bills sell none, and joining the plan to every line costs the close)."""
-    lines = list(bill.lines.order_by("id"))
+    lines = _LINES.all(bill_id=bill.id)
+    for line in lines:
+        line.bill = bill
     if any(l.plan_id for l in lines):
         prefetch_related_objects(lines, "plan")
     return lines

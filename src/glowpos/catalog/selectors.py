@@ -4,11 +4,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import QuerySet
+from django.db.models import CharField, DateField, QuerySet
 
 from glowpos.catalog.errors import TaxRateMissing
 from glowpos.catalog.models import PackagePlan, Product, Service, TaxRate
-from glowpos.db import unique_row
+from glowpos.db import Param, Reused, params, unique_row
 from glowpos.errors import NotFound
 from glowpos.tenancy.models import Business
 
@@ -32,12 +32,18 @@ def rate_on(*, business: Business, code: str, on: date) -> Rate:
     return Rate(code=code, rate_bp=row.rate_bp, exempt=row.exempt)
 
 
+_RATES = Reused(lambda codes: (  # sent at every close that charges (ADR 0013)
+    TaxRate.objects.filter(business_id=Param("business_id"), code__in=params("codes", codes, CharField()),
+                           effective_from__lte=Param("on", DateField()))
+    .order_by("code", "-effective_from").values_list("code", "rate_bp", "exempt")
+))
+
+
 def rates_on(*, business_id: int, codes: set[str], on: date) -> dict[str, Rate]:
     """The rates in force on the supply date for several codes, in one query (a code with no
     rate is left out: `rate_on` reports it)."""
     rates: dict[str, Rate] = {}
-    rows = TaxRate.objects.filter(business_id=business_id, code__in=codes, effective_from__lte=on)
-    for code, rate_bp, exempt in rows.order_by("code", "-effective_from").values_list("code", "rate_bp", "exempt"):
+    for code, rate_bp, exempt in _RATES.all(business_id=business_id, codes=sorted(codes), on=on):
         rates.setdefault(code, Rate(code=code, rate_bp=rate_bp, exempt=exempt))
     return rates
 

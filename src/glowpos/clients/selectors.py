@@ -1,19 +1,21 @@
 """Finding clients: by the end of the phone number, the whole number, or the name."""
 from __future__ import annotations
 
+from functools import cache
+
 import phonenumbers
-from django.db.models import QuerySet
+from django.db.models import CharField
 
 from glowpos.clients.models import Client
 from glowpos.clients.phones import digits_of, looks_like_phone
-from glowpos.db import unique_row
+from glowpos.db import Param, Reused
 from glowpos.errors import NotFound, ValidationFailed
 from glowpos.tenancy.models import Business
 
 MIN_DIGITS = 4
 
 
-def find_clients(*, business: Business, query: str, limit: int = 20) -> QuerySet[Client]:
+def find_clients(*, business: Business, query: str, limit: int = 20) -> list[Client]:
     query = (query or "").strip()
     clients = Client.objects.filter(business=business)
     if looks_like_phone(query):
@@ -25,18 +27,29 @@ def find_clients(*, business: Business, query: str, limit: int = 20) -> QuerySet
             )
         exact = _full_number(query)
         if exact is not None:
-            return clients.filter(phone=exact)[:limit]
-        # Suffix of the number = prefix of the reversed digits, as an index range
-        # [prefix, next prefix): LIKE would scan on SQLite (its LIKE is case-insensitive).
+            return list(clients.filter(phone=exact)[:limit])
         prefix = digits[::-1]
-        in_range = clients.filter(phone_reversed__gte=prefix)
         upper = _next_prefix(prefix)
-        if upper is not None:
-            in_range = in_range.filter(phone_reversed__lt=upper)
-        return in_range.order_by("name")[:limit]
+        bounds = {"prefix": prefix} if upper is None else {"prefix": prefix, "upper": upper}
+        return _by_suffix(bounded=upper is not None, limit=limit).all(business_id=business.id, **bounds)
     if len(query) < 2:
         raise ValidationFailed("q: type at least 2 letters of the name.", fields={"q": "Too short."})
-    return clients.filter(name__icontains=query).order_by("name")[:limit]
+    return list(clients.filter(name__icontains=query).order_by("name")[:limit])
+
+
+@cache
+def _by_suffix(*, bounded: bool, limit: int) -> Reused[Client]:
+    """The search as the front desk types the end of a number: sent at every keystroke, so a
+    reused query (ADR 0013), one per shape. A suffix of the number is a prefix of the reversed
+    digits, read as an index range [prefix, next prefix): LIKE would scan on SQLite (its LIKE is
+    case-insensitive)."""
+    def build():
+        clients = Client.objects.filter(business_id=Param("business_id"),
+                                        phone_reversed__gte=Param("prefix", CharField()))
+        if bounded:
+            clients = clients.filter(phone_reversed__lt=Param("upper", CharField()))
+        return clients.order_by("name")[:limit]
+    return Reused(build)
 
 
 def _next_prefix(digits: str) -> str | None:
@@ -61,8 +74,11 @@ def _full_number(query: str) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+_CLIENT = Reused(lambda: Client.objects.filter(business_id=Param("business_id"), id=Param("client_id"))[:1])
+
+
 def get_client(*, business: Business, client_id: int) -> Client:
-    client = unique_row(Client.objects.filter(business=business, id=client_id))
+    client = _CLIENT.first(business_id=business.id, client_id=client_id)
     if client is None:
         raise NotFound("Client not found.")
     return client

@@ -6,6 +6,9 @@ from collections.abc import Iterable
 from datetime import date
 
 from django.db import transaction
+from django.db.models import CharField
+
+from glowpos.db import Param, Reused, params
 
 from glowpos.ledger.chart import CHART
 from glowpos.ledger.models import Account, JournalEntry, Posting
@@ -23,7 +26,13 @@ def ensure_chart(business: Business) -> None:
 
 def accounts_by_code(business: Business, codes: Iterable[str]) -> dict[str, int]:
     """The business's account ids by code (postings need only the id)."""
-    return dict(Account.objects.filter(business=business, code__in=list(codes)).values_list("code", "id"))
+    return dict(_ACCOUNTS.all(business_id=business.id, codes=sorted(codes)))
+
+
+_ACCOUNTS = Reused(lambda codes: (  # sent at every close (ADR 0013)
+    Account.objects.filter(business_id=Param("business_id"), code__in=params("codes", codes, CharField()))
+    .values_list("code", "id")
+))
 
 
 def post(

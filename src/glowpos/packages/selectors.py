@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, Subquery, Sum
+from django.db.models import DateField, Exists, F, OuterRef, Prefetch, Q, Subquery, Sum
 from django.utils import timezone
 
 from glowpos.catalog.models import PackagePlan, Service
 from glowpos.clients.models import Client
+from glowpos.db import Param, Reused, params
 from glowpos.packages.models import ClientPackage, Entitlement, PackageStatus
 
 
@@ -67,23 +68,41 @@ _ROW_PLAN = ("name", "code", "kind", "member_discount_bp", "rollover")
 _ROW_ENTITLEMENT = ("id", "service_id", "total_units", "used_units", "held_units")
 
 
-def packages_data(*, client: Client, only: Q | None = None, on: date | None = None) -> list[dict]:
-    """package_data of each of the client's packages (those matching `only`, when given), in
-    the counter's order, in one query.
+def _package_rows(*, shown: bool) -> Reused:
+    """The rows packages_data reads: every package of the client, or (`shown`) those a receipt
+    shows — active or frozen and in their dates on `on`, or `touched` by the document."""
+    def build(touched: int = 0):
+        rows = ClientPackage.objects.filter(business_id=Param("business_id"), client_id=Param("client_id"))
+        if shown:
+            # Chosen in SQL, so a regular's years of used-up packages are not read at every close.
+            showing = Q(status__in=(PackageStatus.ACTIVE, PackageStatus.FROZEN), expires_on__gte=Param("on", DateField()))
+            if touched:
+                showing |= Q(id__in=params("touched", touched))
+            rows = rows.filter(showing)
+        return rows.values(*_ROW_PACKAGE, *(f"plan__{f}" for f in _ROW_PLAN),
+                           *(f"entitlements__{f}" for f in _ROW_ENTITLEMENT),
+                           "entitlements__service__name").order_by("entitlements__id")
+    return Reused(build)
 
-    It is read at every close (the receipt) and every profile, so it is one query of plain
-    rows (packages joined to their plan, entitlements and services) instead of
-    client_packages' two (packages, then their entitlements prefetched); the rows are put into
-    unsaved models only so that package_data's layout serves both
+
+_EVERY_PACKAGE, _SHOWN_PACKAGES = _package_rows(shown=False), _package_rows(shown=True)
+
+
+def packages_data(*, client: Client, on: date | None = None) -> list[dict]:
+    """package_data of each of the client's packages, in the counter's order, in one query.
+
+    It is read at every profile (and, as packages_summary, every close), so it is one reused
+    query (ADR 0013) of plain rows (packages joined to their plan, entitlements and services)
+    instead of client_packages' two (packages, then their entitlements prefetched); the rows
+    are put into unsaved models only so that package_data's layout serves both
     (tests/packages/test_receipt_summary.py holds them to the same answer)."""
     on = on or timezone.localdate()
-    rows = ClientPackage.objects.filter(business_id=client.business_id, client=client)
-    if only is not None:
-        rows = rows.filter(only)
-    rows = rows.values(*_ROW_PACKAGE, *(f"plan__{f}" for f in _ROW_PLAN),
-                       *(f"entitlements__{f}" for f in _ROW_ENTITLEMENT), "entitlements__service__name")
+    return _package_dicts(_EVERY_PACKAGE.all(business_id=client.business_id, client_id=client.id), on=on)
+
+
+def _package_dicts(rows: list[dict], *, on: date) -> list[dict]:
     packages: dict[int, tuple[ClientPackage, PackagePlan, list[Entitlement]]] = {}
-    for row in rows.order_by("entitlements__id"):
+    for row in rows:
         if row["id"] not in packages:
             packages[row["id"]] = (ClientPackage(**{f: row[f] for f in _ROW_PACKAGE}),
                                    PackagePlan(**{f: row[f"plan__{f}"] for f in _ROW_PLAN}), [])
@@ -100,12 +119,8 @@ def packages_summary(*, client: Client, touched: frozenset[int] = frozenset()) -
     expired, cancelled or transferred package is shown only if this document `touched` it (her
     last session: "0 remaining")."""
     on = timezone.localdate()
-    # Active or frozen and in its dates (effective_status), or touched: chosen in SQL, so a
-    # regular's years of used-up packages are not read at every close.
-    shown = Q(status__in=(PackageStatus.ACTIVE, PackageStatus.FROZEN), expires_on__gte=on)
-    if touched:
-        shown |= Q(id__in=touched)
-    return packages_data(client=client, only=shown, on=on)
+    rows = _SHOWN_PACKAGES.all(business_id=client.business_id, client_id=client.id, on=on, touched=sorted(touched))
+    return _package_dicts(rows, on=on)
 
 
 # Packages at a glance (the counter's home screen): who should hear about renewal today.

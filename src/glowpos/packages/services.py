@@ -11,13 +11,13 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import DateTimeField, F, Q
 from django.utils import timezone
 
 from glowpos.audit.services import record as audit
 from glowpos.billing.models import Bill, BillLine, LineType
 from glowpos.billing.locking import lock_open_bill
-from glowpos.db import unique_row
+from glowpos.db import Param, Reused, ReusedUpdate, params
 from glowpos.errors import NotFound, ValidationFailed
 from glowpos.ledger import chart
 from glowpos.ledger import services as ledger
@@ -45,13 +45,33 @@ from glowpos.tenancy.models import StaffMember
 from glowpos.tenancy.services import COUNTER, MANAGERS, get_practitioner, require_branch, require_role
 
 
+# The counter's reads and updates, sent at every redemption and close (ADR 0013).
+_POSTED_UNITS = Reused(lambda: Redemption.objects.filter(entitlement_id=Param("entitlement_id"),
+                                                         status=RedemptionStatus.POSTED).values_list("unit", flat=True))
+_LOCK_ENTITLEMENT = Reused(lambda: (  # one per (package, service): entitlement_unique
+    Entitlement.objects.select_for_update(of=("self",)).select_related("service")
+    .filter(package__business_id=Param("business_id"), package_id=Param("package_id"), service_id=Param("service_id"))[:1]
+))
+_PACKAGE = Reused(lambda: ClientPackage.objects.select_related("plan").filter(business_id=Param("business_id"),
+                                                                             id=Param("package_id"))[:1])
+_HOLD = ReusedUpdate(lambda: Entitlement.objects.filter(id=Param("id")), held_units=F("held_units") + 1)
+_PENDING = Reused(lambda: Redemption.objects.filter(bill_id=Param("bill_id"), status=RedemptionStatus.PENDING).order_by("id"))
+_LOCK_ENTITLEMENTS = Reused(lambda ids: (
+    Entitlement.objects.select_for_update(of=("self",)).filter(id__in=params("ids", ids))
+    .select_related("package__plan", "service").annotate(sale_number=F("package__sale_document__number")).order_by("id")
+))
+_POST_UNIT = ReusedUpdate(lambda: Entitlement.objects.filter(id=Param("id")), used_units=F("used_units") + 1,
+                          held_units=F("held_units") - 1, posted_value=F("posted_value") + Param("value"))
+_POST_REDEMPTION = ReusedUpdate(
+    lambda: Redemption.objects.filter(id=Param("id")), status=RedemptionStatus.POSTED,
+    posted_at=Param("at", DateTimeField()), session_number=Param("session"), unit=Param("unit"), value=Param("value"),
+)
+
+
 def open_units(entitlement: Entitlement) -> list[int]:
     """The allocated units not yet recognised as revenue, lowest first (1-based). An imported
     package's units used before GlowPOS (1..opening_used_units) were recognised in the old books."""
-    taken = set(
-        Redemption.objects.filter(entitlement_id=entitlement.id, status=RedemptionStatus.POSTED)
-        .values_list("unit", flat=True)
-    ) | set(range(1, entitlement.opening_used_units + 1))
+    taken = set(_POSTED_UNITS.all(entitlement_id=entitlement.id)) | set(range(1, entitlement.opening_used_units + 1))
     return [n for n in range(1, entitlement.total_units + 1) if n not in taken]
 
 
@@ -93,13 +113,10 @@ def apply_package(*, bill_id: int, package_id: int, service_id: int, by: StaffMe
     with transaction.atomic():
         bill = lock_open_bill(business=by.business, bill_id=bill_id, by=by)
         practitioner = get_practitioner(business=by.business, staff_id=practitioner_id)
-        entitlement = unique_row(  # one per (package, service): entitlement_unique
-            Entitlement.objects.select_for_update(of=("self",)).select_related("service")
-            .filter(package__business=by.business, package_id=package_id, service_id=service_id)
-        )
+        entitlement = _LOCK_ENTITLEMENT.first(business_id=by.business_id, package_id=package_id, service_id=service_id)
         # The package is read once its entitlement's lock is held: a void of the sale that
         # cancelled it just before is seen (the void locks the entitlements first).
-        package = unique_row(ClientPackage.objects.select_related("plan").filter(business=by.business, id=package_id))
+        package = _PACKAGE.first(business_id=by.business_id, package_id=package_id)
         if package is None:
             raise NotFound("Package not found.")
         if package.client_id != bill.client_id and not PackageShare.objects.filter(
@@ -122,7 +139,7 @@ def apply_package(*, bill_id: int, package_id: int, service_id: int, by: StaffMe
             )
         _check_interval(bill, entitlement, on=on, by=by, approver=approver, reason=override_reason, at=at)
         # The CHECK constraint used + held <= total backs this up in the database.
-        Entitlement.objects.filter(id=entitlement.id).update(held_units=F("held_units") + 1)
+        _HOLD.run(id=entitlement.id)
         entitlement.held_units += 1  # the row is ours until commit: memory and database agree
         session = entitlement.used_units + entitlement.held_units
         line = BillLine.objects.create(
@@ -196,7 +213,7 @@ def pending_on(bill: Bill, lines: list[BillLine]) -> list[Redemption]:
     """The units held on a bill, oldest first, each given its line from the bill's `lines`
     (give_lines). Read under the bill's lock: holds are added and released only by actions
     that take it."""
-    pending = list(Redemption.objects.filter(bill=bill, status=RedemptionStatus.PENDING).order_by("id"))
+    pending = _PENDING.all(bill_id=bill.id)
     give_lines(pending, lines)
     return pending
 
@@ -222,12 +239,7 @@ def lock_entitlements_of(bill: Bill, pending: list[Redemption] | None = None) ->
                    .values_list("entitlement_id", flat=True))
     else:
         ids = [r.entitlement_id for r in pending]
-    return {
-        e.id: e
-        for e in Entitlement.objects.select_for_update(of=("self",))
-        .filter(id__in=sorted(set(ids))).select_related("package__plan", "service")
-        .annotate(sale_number=F("package__sale_document__number")).order_by("id")
-    }
+    return {e.id: e for e in _LOCK_ENTITLEMENTS.all(ids=sorted(set(ids)))}
 
 
 def post_pending(*, bill: Bill, entitlements: dict[int, Entitlement], pending: list[Redemption],
@@ -250,9 +262,7 @@ def post_pending(*, bill: Bill, entitlements: dict[int, Entitlement], pending: l
         session = ent.used_units
         unit = min(open_units(ent))
         value = unit_value(ent.taxable_value, ent.total_units, unit)
-        Entitlement.objects.filter(id=ent.id).update(
-            used_units=F("used_units") + 1, held_units=F("held_units") - 1, posted_value=F("posted_value") + value
-        )
+        _POST_UNIT.run(id=ent.id, value=value)
         # Sessions not yet redeemed after this one; units held on other open bills are still hers.
         remaining = ent.total_units - session
         origin = f" (invoice {ent.sale_number})" if ent.sale_number else ""
@@ -261,9 +271,7 @@ def post_pending(*, bill: Bill, entitlements: dict[int, Entitlement], pending: l
             f"session {session} of {ent.total_units}, {remaining} remaining"
         )
         redemption.line.save(update_fields=["description"])
-        Redemption.objects.filter(id=redemption.id).update(
-            status=RedemptionStatus.POSTED, posted_at=at, session_number=session, unit=unit, value=value
-        )
+        _POST_REDEMPTION.run(id=redemption.id, at=at, session=session, unit=unit, value=value)
         redemption.status, redemption.session_number, redemption.unit, redemption.value = (
             RedemptionStatus.POSTED, session, unit, value)
         PackageEvent.objects.create(

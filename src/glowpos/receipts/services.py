@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from glowpos.audit.services import record as audit
+from glowpos.db import Param, Reused
 from glowpos.documents.models import Document
 from glowpos.errors import NotFound, ValidationFailed
 from glowpos.receipts.messages import PLACEHOLDERS, unknown_placeholders
@@ -47,9 +48,13 @@ def enqueue_receipt(*, document, channel: str | None = None, by: StaffMember | N
     return _queue_requested(document, client, channel)
 
 
+_QUIET_CHANNELS = Reused(lambda: (  # asked at every close (ADR 0013)
+    MessageTemplate.objects.filter(business_id=Param("business_id"), send_on_close=False).values_list("channel", flat=True)
+))
+
+
 def _queue_on_close(document, client) -> OutboxMessage | None:
-    off = set(MessageTemplate.objects.filter(business_id=document.business_id, send_on_close=False)
-              .values_list("channel", flat=True))
+    off = set(_QUIET_CHANNELS.all(business_id=document.business_id))
     messages = OutboxMessage.objects.bulk_create(
         OutboxMessage(business_id=document.business_id, document=document, channel=channel,
                       to=address(client, channel), dedupe_key=f"receipt:{document.id}:{channel}")

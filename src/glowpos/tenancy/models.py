@@ -7,6 +7,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from glowpos.db import Param, Reused
+
 
 class Business(models.Model):
     name = models.CharField(max_length=200)
@@ -80,7 +82,10 @@ class StaffMember(models.Model):
         return self.role in (Role.MANAGER, Role.OWNER)
 
     def default_branch(self) -> Branch:
-        return self.branches.order_by("id").first() or self.business.branches.order_by("id").first()
+        """Her first branch, or the business's first when she is tied to none (asked by every
+        bill opened: reused queries, ADR 0013)."""
+        return (_FIRST_OF_STAFF.first(staff_id=self.id)
+                or _FIRST_OF_BUSINESS.first(business_id=self.business_id))
 
     def allowed_branches(self) -> models.QuerySet[Branch]:
         if self.role == Role.OWNER or not self.branches.exists():
@@ -104,3 +109,7 @@ class LoginFailure(models.Model):
     username = models.CharField(max_length=150, db_index=True)
     address = models.CharField(max_length=64, db_index=True)
     at = models.DateTimeField(db_index=True)
+
+
+_FIRST_OF_STAFF = Reused(lambda: Branch.objects.filter(staffmember=Param("staff_id")).order_by("id")[:1])
+_FIRST_OF_BUSINESS = Reused(lambda: Branch.objects.filter(business_id=Param("business_id")).order_by("id")[:1])
