@@ -148,9 +148,13 @@ class _Compiled:
         self.connection = compiler.connection
         self.locks = queryset.query.select_for_update and self.connection.features.has_select_for_update
         self.bound: tuple = ()
-        # The compiler answers with the kept SQL and this call's values; its select, its
-        # related-object layout and its converters, set up by the build, stay as they were.
+        # The compiler answers with the kept SQL and this call's values; its select and its
+        # related-object layout, set up by the build, stay as they were, and so do the
+        # converters of its columns (asked again at every read otherwise).
         compiler.as_sql = lambda *args, **kwargs: (self.sql, self.bound)
+        if self.sql:
+            converters = compiler.get_converters([s[0] for s in compiler.select[0:compiler.col_count]])
+            compiler.get_converters = lambda expressions: converters
         queryset.query.get_compiler = lambda *args, **kwargs: compiler
         self.queryset = queryset
 
