@@ -8,7 +8,7 @@ from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import Expression, IntegerField, Model, QuerySet
+from django.db.models import BigIntegerField, Expression, IntegerField, Model, QuerySet
 from django.db.models.sql.subqueries import UpdateQuery
 from django.db.transaction import TransactionManagementError
 
@@ -25,20 +25,37 @@ def unique_row(queryset: QuerySet[M]) -> M | None:
     return rows[0] if rows else None
 
 
+class _OutOfRange(Exception):
+    """An integer beyond its column's range: it can equal no row."""
+
+
 class Param(Expression):
     """A value a reused query is sent with, named: `filter(id=Param("bill_id"))`. Its
-    `output_field` turns the value into what the database takes (a date on SQLite is text), as
-    the ORM does for a value written into a filter."""
+    `output_field` (an id's, by default) turns the value into what the database takes (a date
+    on SQLite is text), as the ORM does for a value written into a filter.
+
+    An integer beyond the column's range matches nothing, as the ORM's lookups make it (an id
+    typed into a URL can be any length: the database would refuse it, and the counter would
+    answer 500 instead of "not found"). Params are used for equality and `__in` only, where
+    that is the answer."""
 
     def __init__(self, name: str, output_field=None):
-        super().__init__(output_field=output_field or IntegerField())
+        super().__init__(output_field=output_field or BigIntegerField())
         self.name = name
 
     def as_sql(self, compiler, connection):
         return "%s", [self]
 
     def bind(self, values: dict[str, Any], connection) -> Any:
-        return self.output_field.get_db_prep_value(values[self.name], connection)
+        return self._prepared(values[self.name], connection)
+
+    def _prepared(self, value, connection):
+        prepared = self.output_field.get_db_prep_value(value, connection)
+        if isinstance(prepared, int) and isinstance(self.output_field, IntegerField):
+            low, high = connection.ops.integer_field_range(self.output_field.get_internal_type())
+            if (low is not None and prepared < low) or (high is not None and prepared > high):
+                raise _OutOfRange
+        return prepared
 
 
 def params(name: str, size: int, output_field=None) -> list[Param]:
@@ -52,7 +69,7 @@ class _ListItem(Param):
         self.index = index
 
     def bind(self, values: dict[str, Any], connection) -> Any:
-        return self.output_field.get_db_prep_value(values[self.name][self.index], connection)
+        return self._prepared(values[self.name][self.index], connection)
 
 
 class _PerConnection:
@@ -111,8 +128,12 @@ class ReusedUpdate(_PerConnection):
     def run(self, **values) -> int:
         sql, template = self._kept({}, self._compile)
         connection = connections[self._alias]
+        try:
+            bound = _bound(template, values, connection)
+        except _OutOfRange:
+            return 0
         with connection.cursor() as cursor:
-            cursor.execute(sql, _bound(template, values, connection))
+            cursor.execute(sql, bound)
             return cursor.rowcount
 
     def _compile(self, queryset: QuerySet, alias: str) -> tuple[str, tuple]:
@@ -163,5 +184,8 @@ class _Compiled:
             return []
         if self.locks and self.connection.get_autocommit():
             raise TransactionManagementError("select_for_update cannot be used outside of a transaction.")
-        self.bound = _bound(self.template, values, self.connection)
+        try:
+            self.bound = _bound(self.template, values, self.connection)
+        except _OutOfRange:
+            return []
         return list(self.queryset._chain())

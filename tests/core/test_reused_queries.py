@@ -11,6 +11,7 @@ import pytest
 from django.db import connection, connections, transaction
 from django.db.models import CharField, DateField, F
 from django.db.transaction import TransactionManagementError
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from glowpos.billing.models import Bill
@@ -140,3 +141,18 @@ def test_each_thread_builds_its_own_on_its_own_connection(committed_db):
     theirs = [v for k, v in seen["kept"].items() if k[0] is BILL]
     assert compiled and theirs and compiled[0] is not theirs[0]
     assert theirs[0].connection is not compiled[0].connection
+
+
+def test_an_id_beyond_the_columns_range_matches_nothing_as_in_the_orm(clinic):
+    huge = 10**20  # typed into a URL; no database integer holds it
+    assert Bill.objects.filter(business=clinic.business, id=huge).first() is None  # the ORM's answer
+    assert BILL.first(business_id=clinic.business.id, bill_id=huge) is None
+    assert HOLD.run(id=huge, units=1) == 0
+
+
+def test_a_counter_page_asked_for_an_id_too_long_for_the_database_is_not_found(clinic):
+    browser = Client(raise_request_exception=False)
+    browser.force_login(clinic.front_desk.user)
+    assert browser.get("/clients/99999999999999999999/").status_code == 404
+    assert browser.post("/clients/99999999999999999999/redeem",
+                        {"package_id": "99999999999999999999", "service_id": "1"}).status_code == 404

@@ -72,9 +72,6 @@ def staff_for_token(key: str) -> StaffMember | None:
     return _STAFF_FOR_TOKEN.first(key_hash=_hash(key), now=timezone.now())
 
 
-_BRANCHES_OF = Reused(lambda: Branch.objects.filter(staffmember=Param("staff_id")).values_list("id", flat=True))
-
-
 def revoke_token(key: str) -> None:
     ApiToken.objects.filter(key_hash=_hash(key), revoked_at__isnull=True).update(
         revoked_at=timezone.now()
@@ -115,6 +112,9 @@ def require_role(staff: StaffMember, *roles: str, action: str) -> None:
     """Roles are enforced here, in services, not only in views."""
     if staff.role not in roles:
         raise Forbidden(f"Your role ({staff.get_role_display()}) may not {action}.")
+
+
+_BRANCHES_OF = Reused(lambda: Branch.objects.filter(staffmember=Param("staff_id")).values_list("id", flat=True))
 
 
 def branch_scope(staff: StaffMember) -> list[int] | None:
