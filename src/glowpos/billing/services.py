@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import prefetch_related_objects
+from django.db.models import CharField, DateTimeField, prefetch_related_objects
 from django.utils import timezone
 
 from glowpos.audit.services import record as audit
@@ -30,7 +30,7 @@ from glowpos.billing.models import Bill, BillLine, BillStatus, LineCredit, LineT
 from glowpos.catalog.selectors import Rate, get_plan, get_product, get_service, plan_rate_on, rate_on, rates_on
 from glowpos.clients.selectors import get_client
 from glowpos.clients.states import STATES
-from glowpos.db import Param, Reused
+from glowpos.db import Param, Reused, ReusedUpdate
 from glowpos.documents.models import Document, DocumentKind
 from glowpos.documents import services as documents
 from glowpos.errors import NotFound, ValidationFailed
@@ -495,7 +495,12 @@ def _check_recipient(client, *, kind: str, total: int) -> None:
         )
 
 
-_LINES = Reused(lambda: BillLine.objects.filter(bill_id=Param("bill_id")).order_by("id"))  # ADR 0013
+# Sent at every close (ADR 0013).
+_LINES = Reused(lambda: BillLine.objects.filter(bill_id=Param("bill_id")).order_by("id"))
+_CLOSE = ReusedUpdate(
+    lambda: Bill.objects.filter(id=Param("id")), status=BillStatus.CLOSED, closed_at=Param("at", DateTimeField()),
+    closed_by_id=Param("by"), idempotency_key=Param("key", CharField()), close_fingerprint=Param("fingerprint", CharField()),
+)
 
 
 def _lines_of(bill: Bill) -> list[BillLine]:
@@ -565,11 +570,9 @@ def _close(bill: Bill, payments: list[tuple[str, int]], *, key: str, fingerprint
         from glowpos.packages.models import ClientPackage
         ClientPackage.objects.filter(id__in=[p.id for p in sold]).update(sale_document=document)
     _post_ledger(bill, lines, totals, payments, posted, document, by, on)
-    closed = {"status": BillStatus.CLOSED, "closed_at": at, "closed_by": by, "idempotency_key": key,
-              "close_fingerprint": fingerprint}
-    Bill.objects.filter(id=bill.id).update(**closed)
-    for field, value in closed.items():
-        setattr(bill, field, value)
+    _CLOSE.run(id=bill.id, at=at, by=by.id, key=key, fingerprint=fingerprint)
+    bill.status, bill.closed_at, bill.closed_by = BillStatus.CLOSED, at, by
+    bill.idempotency_key, bill.close_fingerprint = key, fingerprint
     enqueue_receipt(document=document)
     return Closed(bill, document, lines=lines, paid=sum(a for _, a in payments))
 

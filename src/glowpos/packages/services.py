@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
-from django.db.models import DateTimeField, F, Q
+from django.db.models import CharField, DateTimeField, F, Q
 from django.utils import timezone
 
 from glowpos.audit.services import record as audit
@@ -62,6 +62,8 @@ _LOCK_ENTITLEMENTS = Reused(lambda ids: (
 ))
 _POST_UNIT = ReusedUpdate(lambda: Entitlement.objects.filter(id=Param("id")), used_units=F("used_units") + 1,
                           held_units=F("held_units") - 1, posted_value=F("posted_value") + Param("value"))
+_DESCRIBE_LINE = ReusedUpdate(lambda: BillLine.objects.filter(id=Param("id")),
+                              description=Param("description", CharField()))
 _POST_REDEMPTION = ReusedUpdate(
     lambda: Redemption.objects.filter(id=Param("id")), status=RedemptionStatus.POSTED,
     posted_at=Param("at", DateTimeField()), session_number=Param("session"), unit=Param("unit"), value=Param("value"),
@@ -270,7 +272,7 @@ def post_pending(*, bill: Bill, entitlements: dict[int, Entitlement], pending: l
             f"{ent.service.name} — from package {package.plan.code}{origin}: "
             f"session {session} of {ent.total_units}, {remaining} remaining"
         )
-        redemption.line.save(update_fields=["description"])
+        _DESCRIBE_LINE.run(id=redemption.line_id, description=redemption.line.description)
         _POST_REDEMPTION.run(id=redemption.id, at=at, session=session, unit=unit, value=value)
         redemption.status, redemption.session_number, redemption.unit, redemption.value = (
             RedemptionStatus.POSTED, session, unit, value)
