@@ -4,8 +4,8 @@ from __future__ import annotations
 from django.utils import timezone
 
 from glowpos.billing.models import Bill, BillLine, BillStatus, LineType
-from glowpos.billing.services import bill_totals
-from glowpos.db import Param, Reused, unique_row
+from glowpos.billing.services import bill_lines, bill_totals
+from glowpos.db import unique_row
 from glowpos.errors import NotFound
 from glowpos.tenancy.models import Business, StaffMember
 from glowpos.tenancy.services import require_branch
@@ -22,19 +22,12 @@ def get_bill(*, business: Business, bill_id: int, by: StaffMember | None = None)
     return bill
 
 
-_LINES = Reused(lambda: (  # each line with its session's redemption and entitlement (ADR 0013)
-    BillLine.objects.filter(bill_id=Param("bill_id")).select_related("redemption__entitlement").order_by("id")
-))
-
-
 def bill_data(bill: Bill, *, lines: list[BillLine] | None = None, paid: int | None = None) -> dict:
     """The bill as the API shows it. `lines` (each session's line with its redemption and that
     redemption's entitlement; [] for a bill just opened) and `paid`: what the caller has in
     hand, as the close does, instead of reading them."""
     if lines is None:
-        lines = _LINES.all(bill_id=bill.id)
-        for line in lines:
-            line.bill = bill
+        lines = bill_lines(bill, with_sessions=True)
     totals = bill_totals(bill, lines)
     rows = []
     for line in lines:

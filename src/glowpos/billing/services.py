@@ -495,20 +495,30 @@ def _check_recipient(client, *, kind: str, total: int) -> None:
         )
 
 
-# Sent at every close (ADR 0013).
+# Sent at every close and every answer of the API (ADR 0013).
 _LINES = Reused(lambda: BillLine.objects.filter(bill_id=Param("bill_id")).order_by("id"))
+_LINES_WITH_SESSIONS = Reused(lambda: (
+    BillLine.objects.filter(bill_id=Param("bill_id")).select_related("redemption__entitlement").order_by("id")
+))
 _CLOSE = ReusedUpdate(
     lambda: Bill.objects.filter(id=Param("id")), status=BillStatus.CLOSED, closed_at=Param("at", DateTimeField()),
     closed_by_id=Param("by"), idempotency_key=Param("key", CharField()), close_fingerprint=Param("fingerprint", CharField()),
 )
 
 
+def bill_lines(bill: Bill, *, with_sessions: bool = False) -> list[BillLine]:
+    """The bill's lines in order, each pointing at `bill` (no query for it); `with_sessions`:
+    each session's line with its redemption and that redemption's entitlement."""
+    lines = (_LINES_WITH_SESSIONS if with_sessions else _LINES).all(bill_id=bill.id)
+    for line in lines:
+        line.bill = bill
+    return lines
+
+
 def _lines_of(bill: Bill) -> list[BillLine]:
     """The bill's lines in order, with the plan of each package sold (read only when the bill
     sells one: most bills sell none, and joining the plan to every line costs the close)."""
-    lines = _LINES.all(bill_id=bill.id)
-    for line in lines:
-        line.bill = bill
+    lines = bill_lines(bill)
     if any(l.plan_id for l in lines):
         prefetch_related_objects(lines, "plan")
     return lines
