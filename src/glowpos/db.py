@@ -129,31 +129,40 @@ class ReusedUpdate(_PerConnection):
         sql, template = self._kept({}, self._compile)
         connection = connections[self._alias]
         try:
-            bound = _bound(template, values, connection)
+            bound = template.bind(values, connection)
         except _OutOfRange:
             return 0
         with connection.cursor() as cursor:
             cursor.execute(sql, bound)
             return cursor.rowcount
 
-    def _compile(self, queryset: QuerySet, alias: str) -> tuple[str, tuple]:
+    def _compile(self, queryset: QuerySet, alias: str) -> tuple[str, _Template]:
         query = queryset.query.chain(UpdateQuery)
         query.add_update_values(self._changes)
         compiler = query.get_compiler(alias)
         compiler.pre_sql_setup()  # one table: sets nothing up but the alias
-        return compiler.as_sql()
+        sql, params = compiler.as_sql()
+        return sql, _Template(params)
 
 
 def _lengths(values: dict) -> dict[str, int]:
     return {name: len(v) for name, v in values.items() if isinstance(v, (list, tuple, set, frozenset))}
 
 
-def _bound(template, values: dict, connection) -> tuple:
-    names = {p.name for p in template if isinstance(p, Param)}
-    unknown = {name for name in set(values) - names if _lengths({name: values[name]}).get(name) != 0}
-    if unknown or names - set(values):
-        raise TypeError(f"this statement is sent with {sorted(names)}, not {sorted(values)}")
-    return tuple(p.bind(values, connection) if isinstance(p, Param) else p for p in template)
+class _Template:
+    """A compiled statement's parameters: values written in by the build, and the `Param`s
+    each call fills in. The names it is sent with are known once compiled."""
+
+    def __init__(self, params):
+        self.params = tuple(params)
+        self.names = frozenset(p.name for p in self.params if isinstance(p, Param))
+
+    def bind(self, values: dict, connection) -> tuple:
+        # A list sent empty has no Param in the SQL (an `__in` of nothing was left out).
+        unknown = {name for name in values.keys() - self.names if _lengths({name: values[name]}).get(name) != 0}
+        if unknown or self.names - values.keys():
+            raise TypeError(f"this statement is sent with {sorted(self.names)}, not {sorted(values)}")
+        return tuple(p.bind(values, connection) if isinstance(p, Param) else p for p in self.params)
 
 
 class _Compiled:
@@ -163,9 +172,10 @@ class _Compiled:
     def __init__(self, queryset: QuerySet, alias: str):
         compiler = queryset.query.get_compiler(using=alias)
         try:
-            self.sql, self.template = compiler.as_sql()
+            self.sql, params = compiler.as_sql()
         except EmptyResultSet:  # e.g. `__in` an empty list: the ORM reads nothing, and so does this
-            self.sql, self.template = "", ()
+            self.sql, params = "", ()
+        self.template = _Template(params)
         self.connection = compiler.connection
         self.locks = queryset.query.select_for_update and self.connection.features.has_select_for_update
         self.bound: tuple = ()
@@ -185,7 +195,7 @@ class _Compiled:
         if self.locks and self.connection.get_autocommit():
             raise TransactionManagementError("select_for_update cannot be used outside of a transaction.")
         try:
-            self.bound = _bound(self.template, values, self.connection)
+            self.bound = self.template.bind(values, self.connection)
         except _OutOfRange:
             return []
         return list(self.queryset._chain())
