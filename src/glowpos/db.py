@@ -1,15 +1,16 @@
 """Helpers over the ORM for the counter's hot path: reading a row by its unique key, and the
-queries the counter sends at every request, built by the ORM once per connection and then sent
-again with new values (ADR 0013)."""
+queries and inserts the counter sends at every request, built by the ORM once per connection and
+then sent again with new values (ADR 0013)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import chain
 from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import BigIntegerField, Expression, IntegerField, Model, QuerySet
-from django.db.models.sql.subqueries import UpdateQuery
+from django.db.models.sql.subqueries import InsertQuery, UpdateQuery
 from django.db.transaction import TransactionManagementError
 
 M = TypeVar("M", bound=Model)
@@ -199,3 +200,101 @@ class _Compiled:
         except _OutOfRange:
             return []
         return list(self.queryset._chain())
+
+
+
+class InsertsReusedQuerySet(QuerySet):
+    """`bulk_create` of an `InsertsReused` model: its INSERT of so many rows is compiled once per
+    connection, like a single row's (ADR 0013); everything else about `bulk_create` is the ORM's."""
+
+    def _insert(self, objs, fields, returning_fields=None, raw=False, using=None, **conflicts):
+        using = using or self.db
+        if not raw and not any(conflicts.values()):
+            rows = _insert_reused(self.model, objs, fields, returning_fields, using)
+            if rows is not None:
+                return rows
+        return super()._insert(objs, fields, returning_fields=returning_fields, raw=raw, using=using, **conflicts)
+
+
+class InsertsReused(Model):
+    """A model whose INSERT is compiled once per connection and then sent again with each new
+    row's values (ADR 0013), for the rows the counter writes at every visit.
+
+    Saving is unchanged: `save()`, `create()` and `bulk_create()`, the model's own `save()`,
+    `pre_save`/`post_save`, and every field's `pre_save` (an `auto_now_add` stamps the row) and
+    its conversion for the database run as they would; only the building and compiling of the
+    INSERT is done once. Rows whose values are not plain — an expression, a database default,
+    a raw save (fixtures), an upsert — are inserted by the ORM as always: their SQL is not the
+    kept one."""
+
+    objects = InsertsReusedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def _do_insert(self, manager, using, fields, returning_fields, raw):
+        rows = None if raw else _insert_reused(type(self), [self], fields, returning_fields, using)
+        return rows if rows is not None else super()._do_insert(manager, using, fields, returning_fields, raw)
+
+
+def _insert_reused(model, objs: list, fields, returning_fields, using: str) -> list | None:
+    """The rows' INSERT through the kept statement (the returned columns, as the ORM's compiler
+    gives them), or None if these rows cannot use it."""
+    if not objs:
+        return None
+    kept = connections[using].__dict__.setdefault("glowpos_reused", {})
+    key = (_CompiledInsert, model, tuple(fields), tuple(returning_fields or ()), len(objs))
+    insert = kept.get(key)
+    if insert is None:
+        insert = _CompiledInsert(model, objs, using, fields, returning_fields)
+        if insert.reusable:
+            kept[key] = insert
+        return insert.first_rows
+    return insert.execute(objs)
+
+
+class _CompiledInsert:
+    """One model's INSERT of so many rows on one connection, compiled by the ORM with the first
+    rows sent through it. Later rows get their values as the ORM's compiler gets them (each
+    field's `pre_save`, then its value for the database), laid out as the compiler laid out the
+    first rows' (row after row, or — PostgreSQL's UNNEST of several rows — column after column),
+    and the kept compiler sends them and reads back the returned columns (the new ids) as the
+    ORM does."""
+
+    def __init__(self, model, objs: list, alias: str, fields, returning_fields):
+        self.compiler = compiler = _query(model, objs, fields).get_compiler(using=alias)
+        self.fields, self.returning_fields = fields, returning_fields
+        compiler.returning_fields = returning_fields
+        prepare, prepared = compiler.prepare_value, []
+        compiler.prepare_value = lambda *args: prepared.append(prepare(*args)) or prepared[-1]
+        statements = compiler.as_sql()  # each field's pre_save runs here, once, as in the ORM's insert
+        del compiler.prepare_value
+        self.sql, self.bound = statements[0]
+        self.returning_params = tuple(getattr(compiler, "returning_params", ()) if returning_fields else ())
+        compiler.as_sql = lambda *args, **kwargs: [(self.sql, self.bound)]
+        # Kept only if the SQL is one statement whose parameters are these rows' values, in one
+        # of the two layouts, and nothing else: then a later row's values can be sent in it.
+        rows = [prepared[i:i + len(fields)] for i in range(0, len(prepared), len(fields))]
+        self.by_column = self.bound == self._bound(rows, by_column=True) and len(objs) > 1
+        self.reusable = (len(statements) == 1 and not any(hasattr(f, "get_placeholder") for f in fields)
+                         and self.bound in (self._bound(rows, by_column=False), self._bound(rows, by_column=True)))
+        self.first_rows = compiler.execute_sql(returning_fields)
+
+    def _bound(self, rows: list[list], *, by_column: bool) -> tuple:
+        values = tuple(list(column) for column in zip(*rows)) if by_column else tuple(chain.from_iterable(rows))
+        return values + self.returning_params
+
+    def execute(self, objs: list) -> list:
+        compiler = self.compiler
+        rows = [[compiler.prepare_value(f, compiler.pre_save_val(f, obj)) for f in self.fields] for obj in objs]
+        if any(hasattr(value, "as_sql") for row in rows for value in row):  # an expression: not this SQL
+            return _query(type(objs[0]), objs, self.fields).get_compiler(using=compiler.using).execute_sql(
+                self.returning_fields)
+        compiler.query.objs, self.bound = objs, self._bound(rows, by_column=self.by_column)
+        return compiler.execute_sql(self.returning_fields)
+
+
+def _query(model, objs: list, fields) -> InsertQuery:
+    query = InsertQuery(model)
+    query.insert_values(fields, objs)
+    return query

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import F, Q
 
+from glowpos.db import InsertsReused
 from glowpos.catalog.models import PackagePlan, Product, Service
 from glowpos.clients.models import Client
 from glowpos.tenancy.models import Branch, Business, StaffMember
@@ -17,7 +18,7 @@ class BillStatus(models.TextChoices):
     VOIDED = "voided", "Voided"
 
 
-class Bill(models.Model):
+class Bill(InsertsReused):
     business = models.ForeignKey(Business, on_delete=models.PROTECT, related_name="bills")
     branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="bills")
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="bills")
@@ -59,7 +60,7 @@ class LineType(models.TextChoices):
     REDEMPTION = "redemption", "Redemption"
 
 
-class BillLine(models.Model):
+class BillLine(InsertsReused):
     """Amounts in paise. `amount` is what the client pays for the line, tax included."""
 
     bill = models.ForeignKey(Bill, on_delete=models.CASCADE, related_name="lines")
@@ -113,7 +114,7 @@ class PaymentMethod(models.TextChoices):
     CREDIT = "credit", "Package credit"
 
 
-class Payment(models.Model):
+class Payment(InsertsReused):
     bill = models.ForeignKey(Bill, on_delete=models.PROTECT, related_name="payments")
     method = models.CharField(max_length=10, choices=PaymentMethod.choices)
     amount = models.BigIntegerField(help_text="Paise.")

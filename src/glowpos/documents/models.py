@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
+from glowpos.db import InsertsReused
 from glowpos.tenancy.models import Branch, Business, StaffMember
 
 
@@ -43,7 +44,7 @@ class ImmutableError(Exception):
     pass
 
 
-class Document(models.Model):
+class Document(InsertsReused):
     business = models.ForeignKey(Business, on_delete=models.PROTECT)
     branch = models.ForeignKey(Branch, on_delete=models.PROTECT)
     series = models.ForeignKey(DocumentSeries, on_delete=models.PROTECT)

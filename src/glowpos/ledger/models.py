@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
+from glowpos.db import InsertsReused
 from glowpos.tenancy.models import Branch, Business, StaffMember
 
 
@@ -45,7 +46,7 @@ class LedgerImmutable(Exception):
     pass
 
 
-class JournalEntry(models.Model):
+class JournalEntry(InsertsReused):
     business = models.ForeignKey(Business, on_delete=models.PROTECT)
     branch = models.ForeignKey(Branch, on_delete=models.PROTECT)
     date = models.DateField()
@@ -75,7 +76,7 @@ class JournalEntry(models.Model):
         raise LedgerImmutable("Journal entries are never deleted; post a reversing entry.")
 
 
-class Posting(models.Model):
+class Posting(InsertsReused):
     entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="postings")
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="postings")
     # Copied from the entry so balances "as of a date" are one indexed range per account.

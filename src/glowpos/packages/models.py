@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import F, Q
 
+from glowpos.db import InsertsReused
 from glowpos.catalog.models import PackagePlan, Service
 from glowpos.clients.models import Client
 from glowpos.tenancy.models import Business, StaffMember
@@ -127,7 +128,7 @@ class RedemptionStatus(models.TextChoices):
     REVERSED = "reversed", "Reversed"
 
 
-class Redemption(models.Model):
+class Redemption(InsertsReused):
     business = models.ForeignKey(Business, on_delete=models.PROTECT)
     entitlement = models.ForeignKey(Entitlement, on_delete=models.PROTECT, related_name="redemptions")
     bill = models.ForeignKey("billing.Bill", on_delete=models.PROTECT, related_name="redemptions")
@@ -155,7 +156,7 @@ class Redemption(models.Model):
         indexes = [models.Index(fields=["business", "status", "posted_at"], name="redemption_posted_idx")]
 
 
-class PackageEvent(models.Model):
+class PackageEvent(InsertsReused):
     """Every change to a package: who, when, why."""
 
     package = models.ForeignKey(ClientPackage, on_delete=models.PROTECT, related_name="events")

@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from glowpos.db import InsertsReused
 from glowpos.tenancy.models import Business, StaffMember
 
 
@@ -31,7 +32,7 @@ class Channel(models.TextChoices):
     EMAIL = "email", "Email"
 
 
-class OutboxMessage(models.Model):
+class OutboxMessage(InsertsReused):
     business = models.ForeignKey(Business, on_delete=models.PROTECT)
     document = models.ForeignKey("documents.Document", on_delete=models.PROTECT, related_name="messages")
     channel = models.CharField(max_length=10, choices=Channel.choices)
