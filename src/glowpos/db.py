@@ -188,6 +188,8 @@ class _Compiled:
             converters = compiler.get_converters([s[0] for s in compiler.select[0:compiler.col_count]])
             compiler.get_converters = lambda expressions: converters
         queryset.query.get_compiler = lambda *args, **kwargs: compiler
+        if queryset._prefetch_related_lookups:  # fetch() reads the rows only, as _fetch_all's first half
+            raise ValueError("a reused query cannot prefetch_related: read the related rows in their own")
         self.queryset = queryset
 
     def fetch(self, values: dict) -> list:
@@ -199,7 +201,9 @@ class _Compiled:
             self.bound = self.template.bind(values, self.connection)
         except _OutOfRange:
             return []
-        return list(self.queryset._chain())
+        # The queryset's own iterable, as QuerySet._fetch_all makes it, without a copy of the
+        # queryset first (`_chain`: a twentieth of a visit's Python) — nothing is cached on it.
+        return list(self.queryset._iterable_class(self.queryset))
 
 
 

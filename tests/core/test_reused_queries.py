@@ -159,3 +159,10 @@ def test_a_counter_page_asked_for_an_id_too_long_for_the_database_is_not_found(c
     assert browser.get("/clients/99999999999999999999/").status_code == 404
     assert browser.post("/clients/99999999999999999999/redeem",
                         {"package_id": "99999999999999999999", "service_id": "1"}).status_code == 404
+
+
+def test_a_reused_query_that_would_prefetch_is_refused(clinic):
+    # fetch() reads the rows only; a prefetch would silently not happen.
+    prefetching = Reused(lambda: Bill.objects.filter(id=Param("bill_id")).prefetch_related("lines"))
+    with pytest.raises(ValueError, match="prefetch_related"):
+        prefetching.all(bill_id=1)
