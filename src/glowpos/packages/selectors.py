@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from datetime import date
+from types import SimpleNamespace
 
 from django.db.models import DateField, Exists, F, OuterRef, Prefetch, Q, Subquery, Sum
 from django.utils import timezone
 
-from glowpos.catalog.models import PackagePlan, Service
+from glowpos.catalog.models import PackagePlan
 from glowpos.clients.models import Client
 from glowpos.db import Param, Reused, params
 from glowpos.packages.models import ClientPackage, Entitlement, PackageStatus
@@ -94,22 +95,32 @@ def packages_data(*, client: Client, on: date | None = None) -> list[dict]:
     It is read at every profile (and, as packages_summary, every close), so it is one reused
     query (ADR 0013) of plain rows (packages joined to their plan, entitlements and services)
     instead of client_packages' two (packages, then their entitlements prefetched); the rows
-    are put into unsaved models only so that package_data's layout serves both
-    (tests/packages/test_receipt_summary.py holds them to the same answer)."""
+    are read through the same attributes as the models, so that package_data's layout serves
+    both (tests/packages/test_receipt_summary.py holds them to the same answer)."""
     on = on or timezone.localdate()
     return _package_dicts(_EVERY_PACKAGE.all(business_id=client.business_id, client_id=client.id), on=on)
 
 
+class _Row(SimpleNamespace):
+    """A package, plan, entitlement or service read as plain columns: what package_data reads of
+    the model, without a model made for each (four per package at every profile and close)."""
+
+
+def _entitlement(row: dict) -> _Row:
+    entitlement = _Row(**{f: row[f"entitlements__{f}"] for f in _ROW_ENTITLEMENT},
+                       service=_Row(id=row["entitlements__service_id"], name=row["entitlements__service__name"]))
+    entitlement.remaining = Entitlement.remaining.fget(entitlement)  # the model's own rule
+    return entitlement
+
+
 def _package_dicts(rows: list[dict], *, on: date) -> list[dict]:
-    packages: dict[int, tuple[ClientPackage, PackagePlan, list[Entitlement]]] = {}
+    packages: dict[int, tuple[_Row, _Row, list[_Row]]] = {}
     for row in rows:
         if row["id"] not in packages:
-            packages[row["id"]] = (ClientPackage(**{f: row[f] for f in _ROW_PACKAGE}),
-                                   PackagePlan(**{f: row[f"plan__{f}"] for f in _ROW_PLAN}), [])
+            packages[row["id"]] = (_Row(**{f: row[f] for f in _ROW_PACKAGE}),
+                                   _Row(**{f: row[f"plan__{f}"] for f in _ROW_PLAN}), [])
         if row["entitlements__id"] is not None:
-            entitlement = Entitlement(**{f: row[f"entitlements__{f}"] for f in _ROW_ENTITLEMENT})
-            entitlement.service = Service(id=row["entitlements__service_id"], name=row["entitlements__service__name"])
-            packages[row["id"]][2].append(entitlement)
+            packages[row["id"]][2].append(_entitlement(row))
     return [_package_dict(package, plan, entitlements, on=on)
             for package, plan, entitlements in sorted(packages.values(), key=lambda p: _shown_first(p[0]))]
 
