@@ -53,10 +53,17 @@ class Param(Expression):
     def _prepared(self, value, connection):
         prepared = self.output_field.get_db_prep_value(value, connection)
         if isinstance(prepared, int) and isinstance(self.output_field, IntegerField):
-            low, high = connection.ops.integer_field_range(self.output_field.get_internal_type())
+            low, high = self._range(connection)
             if (low is not None and prepared < low) or (high is not None and prepared > high):
                 raise _OutOfRange
         return prepared
+
+    def _range(self, connection) -> tuple[int | None, int | None]:
+        # The column's range on a database does not change: asked once per vendor.
+        ranges = self.__dict__.setdefault("_ranges", {})
+        if connection.vendor not in ranges:
+            ranges[connection.vendor] = connection.ops.integer_field_range(self.output_field.get_internal_type())
+        return ranges[connection.vendor]
 
 
 def params(name: str, size: int, output_field=None) -> list[Param]:
@@ -159,10 +166,11 @@ class _Template:
         self.names = frozenset(p.name for p in self.params if isinstance(p, Param))
 
     def bind(self, values: dict, connection) -> tuple:
-        # A list sent empty has no Param in the SQL (an `__in` of nothing was left out).
-        unknown = {name for name in values.keys() - self.names if _lengths({name: values[name]}).get(name) != 0}
-        if unknown or self.names - values.keys():
-            raise TypeError(f"this statement is sent with {sorted(self.names)}, not {sorted(values)}")
+        if values.keys() != self.names:
+            # A list sent empty has no Param in the SQL (an `__in` of nothing was left out).
+            unknown = {name for name in values.keys() - self.names if _lengths({name: values[name]}).get(name) != 0}
+            if unknown or self.names - values.keys():
+                raise TypeError(f"this statement is sent with {sorted(self.names)}, not {sorted(values)}")
         return tuple(p.bind(values, connection) if isinstance(p, Param) else p for p in self.params)
 
 

@@ -6,6 +6,8 @@ Owns Indian digit grouping (the last three digits, then pairs: lakh, crore) and 
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from num2words import num2words
 
 from glowpos.money.tax import _require_int
@@ -67,6 +69,7 @@ def amount_in_words(paise: int) -> str:
     return " and ".join(parts) + " Only"
 
 
+@lru_cache(maxsize=4096)  # the same prices, in words, at every close: num2words is a tenth of a millisecond
 def _words(number: int) -> str:
     try:
         text = num2words(number, lang="en_IN")
