@@ -57,14 +57,16 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Serves the vendored static files (htmx, CSS, fonts) in the one-command demo and in production.
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # The screens' session, user, messages and htmx: Django's and django-htmx's own middleware,
+    # which an API request (a bearer token, JSON) passes by (glowpos/api/middleware.py).
+    "glowpos.api.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "glowpos.api.middleware.AuthenticationMiddleware",
+    "glowpos.api.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # request.htmx: the counter screens answer htmx requests with a fragment, others with a page.
-    "django_htmx.middleware.HtmxMiddleware",
+    "glowpos.api.middleware.HtmxMiddleware",
     "glowpos.api.middleware.ApiErrorBodyMiddleware",
     # A NUL in a text value is refused (422 on the API, 400 on a screen): PostgreSQL cannot store it.
     "glowpos.middleware.RefuseNulCharacters",
