@@ -214,7 +214,6 @@ class _Compiled:
         return list(self.queryset._iterable_class(self.queryset))
 
 
-
 class InsertsReusedQuerySet(QuerySet):
     """`bulk_create` of an `InsertsReused` model: its INSERT of so many rows is compiled once per
     connection, like a single row's (ADR 0013); everything else about `bulk_create` is the ORM's."""
@@ -283,14 +282,15 @@ class _CompiledInsert:
         del compiler.prepare_value
         self.sql, self.bound = statements[0]
         self.returning_params = tuple(getattr(compiler, "returning_params", ()) if returning_fields else ())
-        compiler.as_sql = lambda *args, **kwargs: [(self.sql, self.bound)]
         # Kept only if the SQL is one statement whose parameters are these rows' values, in one
         # of the two layouts, and nothing else: then a later row's values can be sent in it.
         rows = [prepared[i:i + len(fields)] for i in range(0, len(prepared), len(fields))]
         self.by_column = self.bound == self._bound(rows, by_column=True) and len(objs) > 1
         self.reusable = (len(statements) == 1 and not any(hasattr(f, "get_placeholder") for f in fields)
                          and self.bound in (self._bound(rows, by_column=False), self._bound(rows, by_column=True)))
+        compiler.as_sql = lambda *args, **kwargs: statements  # these rows: the statements just compiled
         self.first_rows = compiler.execute_sql(returning_fields)
+        compiler.as_sql = lambda *args, **kwargs: [(self.sql, self.bound)]  # later rows: their values
 
     def _bound(self, rows: list[list], *, by_column: bool) -> tuple:
         values = tuple(list(column) for column in zip(*rows)) if by_column else tuple(chain.from_iterable(rows))
