@@ -12,6 +12,8 @@ import re
 
 from django.http import HttpResponse, JsonResponse
 
+from glowpos.api.middleware import is_api
+
 _JSON_NUL = re.compile(rb"(?<!\\)\\u0000", re.IGNORECASE)
 
 
@@ -23,7 +25,7 @@ class RefuseNulCharacters:
         field = self._nul_field(request)
         if field is None:
             return self.get_response(request)
-        if request.path.startswith("/api/"):
+        if is_api(request):
             return JsonResponse({"code": "validation_error", "detail": f"{field}: must not contain NUL characters.",
                                  "fields": {field: "Contains a NUL character."}}, status=422)
         return HttpResponse("Bad request: a field contains a NUL character.", status=400,

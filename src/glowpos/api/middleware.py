@@ -19,7 +19,7 @@ class ApiErrorBodyMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         if (
-            request.path.startswith("/api/")
+            is_api(request)
             and response.status_code in _CODES
             and not response.get("Content-Type", "").startswith("application/json")
         ):
@@ -32,6 +32,7 @@ class ApiErrorBodyMiddleware:
 
 
 def is_api(request) -> bool:
+    """A request to the REST API (under /api/, as urls.py routes it), not to a screen."""
     return request.path_info.startswith("/api/")
 
 
