@@ -43,6 +43,7 @@ class Param(Expression):
     def __init__(self, name: str, output_field=None):
         super().__init__(output_field=output_field or BigIntegerField())
         self.name = name
+        self._ranges: dict[str, tuple[int | None, int | None]] = {}  # the column's range, by vendor
 
     def as_sql(self, compiler, connection):
         return "%s", [self]
@@ -60,10 +61,9 @@ class Param(Expression):
 
     def _range(self, connection) -> tuple[int | None, int | None]:
         # The column's range on a database does not change: asked once per vendor.
-        ranges = self.__dict__.setdefault("_ranges", {})
-        if connection.vendor not in ranges:
-            ranges[connection.vendor] = connection.ops.integer_field_range(self.output_field.get_internal_type())
-        return ranges[connection.vendor]
+        if connection.vendor not in self._ranges:
+            self._ranges[connection.vendor] = connection.ops.integer_field_range(self.output_field.get_internal_type())
+        return self._ranges[connection.vendor]
 
 
 def params(name: str, size: int, output_field=None) -> list[Param]:
@@ -285,9 +285,10 @@ class _CompiledInsert:
         # Kept only if the SQL is one statement whose parameters are these rows' values, in one
         # of the two layouts, and nothing else: then a later row's values can be sent in it.
         rows = [prepared[i:i + len(fields)] for i in range(0, len(prepared), len(fields))]
-        self.by_column = self.bound == self._bound(rows, by_column=True) and len(objs) > 1
+        by_row, by_column = self._bound(rows, by_column=False), self._bound(rows, by_column=True)
+        self.by_column = len(objs) > 1 and self.bound == by_column
         self.reusable = (len(statements) == 1 and not any(hasattr(f, "get_placeholder") for f in fields)
-                         and self.bound in (self._bound(rows, by_column=False), self._bound(rows, by_column=True)))
+                         and self.bound in (by_row, by_column))
         compiler.as_sql = lambda *args, **kwargs: statements  # these rows: the statements just compiled
         self.first_rows = compiler.execute_sql(returning_fields)
         compiler.as_sql = lambda *args, **kwargs: [(self.sql, self.bound)]  # later rows: their values
