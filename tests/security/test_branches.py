@@ -121,6 +121,25 @@ def test_the_front_desk_of_one_branch_cannot_touch_an_open_bill_of_another(clini
     assert bill.status == BillStatus.OPEN and bill.lines.get().discount == 0
 
 
+def test_a_manager_of_two_branches_acts_at_both_opens_at_her_first_and_a_change_counts_at_once(clinic, mysuru):
+    """Her branches come with her token's check (one value, "3,7"): both are hers, a bill opened
+    without a branch opens at the first (the lowest id), and a change of her branches is seen
+    at her next request."""
+    first = clinic.manager.default_branch()
+    clinic.manager.branches.add(mysuru)
+    manager = factories.api_client(clinic.manager)
+    here, there = _bill_at(clinic, first, closed=True), _bill_at(clinic, mysuru, closed=True)
+    assert manager.get(f"/bills/{here.id}").status_code == 200
+    assert manager.get(f"/bills/{there.id}").status_code == 200
+    assert manager.post("/bills", {"client_id": factories.client(clinic).id}).json()["branch_id"] == first.id
+
+    clinic.manager.branches.remove(first)
+
+    refused(manager.get(f"/bills/{here.id}"), 404, "not_found")
+    assert manager.get(f"/bills/{there.id}").status_code == 200
+    assert manager.post("/bills", {"client_id": factories.client(clinic).id}).json()["branch_id"] == mysuru.id
+
+
 def test_a_manager_cannot_open_a_bill_at_another_branch(clinic, mysuru):
     manager = factories.api_client(clinic.manager)
     who = factories.client(clinic)

@@ -42,8 +42,8 @@ from glowpos.packages import services as packages
 from glowpos.packages.models import Redemption, RedemptionStatus
 from glowpos.packages.selectors import member_discount_of, packages_summary
 from glowpos.receipts.services import enqueue_receipt
-from glowpos.tenancy.models import Branch, StaffMember
-from glowpos.tenancy.services import COUNTER, MANAGERS, get_practitioner, require_role
+from glowpos.tenancy.models import StaffMember
+from glowpos.tenancy.services import COUNTER, MANAGERS, branch_scope, get_practitioner, require_role
 
 MAX_QUANTITY = 100
 
@@ -52,26 +52,30 @@ def open_bill(*, client_id: int, by: StaffMember, branch_id: int | None = None,
               at: datetime | None = None, ship_to_state_code: str = "") -> Bill:
     require_role(by, *COUNTER, action="open bills")
     client = get_client(business=by.business, client_id=client_id)
-    branch = _branch_for(by, branch_id)
+    branch_id = _branch_for(by, branch_id)
     if ship_to_state_code and ship_to_state_code not in STATES:
         raise ValidationFailed(
             f"ship_to_state_code: '{ship_to_state_code}' is not a GST state code.",
             fields={"ship_to_state_code": "Unknown state code."},
         )
     return Bill.objects.create(
-        business=by.business, branch=branch, client=client, opened_by=by,
+        business=by.business, branch_id=branch_id, client=client, opened_by=by,
         opened_at=at or timezone.now(), ship_to_state_code=ship_to_state_code,
     )
 
 
-def _branch_for(by: StaffMember, branch_id: int | None) -> Branch:
-    if branch_id is None:
-        branch = by.default_branch()
+def _branch_for(by: StaffMember, branch_id: int | None) -> int:
+    """The id of the branch a bill opens in: the one asked for, if hers; else her first branch,
+    the lowest id of her branch scope when she has one (in hand: no query)."""
+    if branch_id is not None:
+        found = by.allowed_branches().filter(id=branch_id).values_list("id", flat=True).first()
+    elif scope := branch_scope(by):
+        found = scope[0]
     else:
-        branch = by.allowed_branches().filter(id=branch_id).first()
-    if branch is None:
+        found = getattr(by.default_branch(), "id", None)
+    if found is None:
         raise NotFound("Branch not found.")
-    return branch
+    return found
 
 
 def _check_quantity(quantity: int) -> None:

@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.db import transaction
-from django.db.models import CharField, DateTimeField
+from django.db.models import Aggregate, CharField, DateTimeField, OuterRef, Subquery
 from django.utils import timezone
 
 from glowpos.db import Param, Reused, unique_row
@@ -59,17 +59,38 @@ def issue_token(*, username: str, password: str, address: str) -> str:
     return key
 
 
+class _IdList(Aggregate):
+    """Ids as one text value, "3,7": SQLite's GROUP_CONCAT, PostgreSQL's STRING_AGG."""
+    function = "GROUP_CONCAT"
+    output_field = CharField()
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, function="STRING_AGG",
+                           template="%(function)s((%(expressions)s)::text, ',')", **extra)
+
+
+def _branch_ids():
+    """A staff member's branches' ids, as a subquery of her row (NULL: tied to none)."""
+    ties = StaffMember.branches.through.objects.filter(staffmember_id=OuterRef("id"))
+    return Subquery(ties.values("staffmember_id").annotate(ids=_IdList("branch_id")).values("ids"))
+
+
 _STAFF_FOR_TOKEN = Reused(lambda: StaffMember.objects.select_related("business").filter(
     tokens__key_hash=Param("key_hash", CharField()), tokens__revoked_at__isnull=True,
     tokens__expires_at__gt=Param("now", DateTimeField()), user__is_active=True,
-)[:1])
+).annotate(branch_ids=_branch_ids())[:1])
 
 
 def staff_for_token(key: str) -> StaffMember | None:
     """The staff member (with her business) a live token is for: not revoked, not expired,
     her login active. Asked at every API request, so one reused query (ADR 0013) that reads
-    only the staff and business columns (the token and the login are only matched)."""
-    return _STAFF_FOR_TOKEN.first(key_hash=_hash(key), now=timezone.now())
+    only the staff and business columns (the token and the login are only matched), and the
+    ids of her branches: the request's branch scope (branch_scope), not a query of its own."""
+    staff = _STAFF_FOR_TOKEN.first(key_hash=_hash(key), now=timezone.now())
+    if staff is not None:
+        ids = staff.__dict__.pop("branch_ids")
+        staff.__dict__["_branch_scope"] = sorted(int(i) for i in ids.split(",")) if ids else None
+    return staff
 
 
 def revoke_token(key: str) -> None:
@@ -123,8 +144,8 @@ def branch_scope(staff: StaffMember) -> list[int] | None:
     writes (require_branch), so a list never shows what opening it would refuse."""
     if staff.role == Role.OWNER:
         return None
-    # Read once per staff object, i.e. once per request (every action asks): a change to her
-    # branches takes effect from the next request.
+    # Read once per staff object, i.e. once per request (every action asks; an API request's
+    # comes with her token's check): a change to her branches takes effect from the next request.
     if "_branch_scope" not in staff.__dict__:
         staff.__dict__["_branch_scope"] = _BRANCHES_OF.all(staff_id=staff.id) or None
     return staff.__dict__["_branch_scope"]
