@@ -117,4 +117,4 @@ def test_a_visit_sends_these_statements_per_request(clinic, api):
         return counts
 
     visit()
-    assert visit() == {"search": 2, "profile": 3, "open": 3, "redeem": 9, "close": 19}
+    assert visit() == {"search": 2, "profile": 3, "open": 3, "redeem": 9, "close": 18}

@@ -504,6 +504,9 @@ _LINES = Reused(lambda: BillLine.objects.filter(bill_id=Param("bill_id")).order_
 _LINES_WITH_SESSIONS = Reused(lambda: (
     BillLine.objects.filter(bill_id=Param("bill_id")).select_related("redemption__entitlement").order_by("id")
 ))
+_LINES_WITH_HOLDS = Reused(lambda: (  # a line without a session joins nothing: LEFT JOIN on a unique key
+    BillLine.objects.filter(bill_id=Param("bill_id")).select_related("redemption").order_by("id")
+))
 _CLOSE = ReusedUpdate(
     lambda: Bill.objects.filter(id=Param("id")), status=BillStatus.CLOSED, closed_at=Param("at", DateTimeField()),
     closed_by_id=Param("by"), idempotency_key=Param("key", CharField()), close_fingerprint=Param("fingerprint", CharField()),
@@ -519,10 +522,13 @@ def bill_lines(bill: Bill, *, with_sessions: bool = False) -> list[BillLine]:
     return lines
 
 
-def _lines_of(bill: Bill) -> list[BillLine]:
+def _lines_of(bill: Bill, *, with_holds: bool = False) -> list[BillLine]:
     """The bill's lines in order, with the plan of each package sold (read only when the bill
-    sells one: most bills sell none, and joining the plan to every line costs the close)."""
-    lines = bill_lines(bill)
+    sells one: most bills sell none, and joining the plan to every line costs the close);
+    `with_holds`: each session's line with its redemption, in the same query (pending_in)."""
+    lines = _LINES_WITH_HOLDS.all(bill_id=bill.id) if with_holds else _LINES.all(bill_id=bill.id)
+    for line in lines:
+        line.bill = bill
     if any(l.plan_id for l in lines):
         prefetch_related_objects(lines, "plan")
     return lines
@@ -531,11 +537,11 @@ def _lines_of(bill: Bill) -> list[BillLine]:
 def _close(bill: Bill, payments: list[tuple[str, int]], *, key: str, fingerprint: str,
            by: StaffMember, at: datetime) -> Closed:
     on = timezone.localdate(at)
-    lines = _lines_of(bill)
+    lines = _lines_of(bill, with_holds=True)
     if not lines:
         raise EmptyBill("The bill has no lines; add a service, a product, a package or a redemption.")
     redeems = any(l.type == LineType.REDEMPTION for l in lines)
-    pending = packages.pending_on(bill, lines) if redeems else []
+    pending = packages.pending_in(lines) if redeems else []
     entitlements = packages.lock_entitlements_of(bill, pending) if redeems else {}
     _reprice(bill, lines, on)
     totals = bill_totals(bill, lines)

@@ -154,6 +154,12 @@ class Redemption(InsertsReused):
     class Meta:
         # (business, status) first, as before; posted_at: the sessions redeemed on a day.
         indexes = [models.Index(fields=["business", "status", "posted_at"], name="redemption_posted_idx")]
+        constraints = [
+            # A held unit is on a line of its bill (the close finds the holds through the lines);
+            # removing the line releases the unit first.
+            models.CheckConstraint(condition=~models.Q(status=RedemptionStatus.PENDING) | models.Q(line__isnull=False),
+                                   name="redemption_held_on_a_line"),
+        ]
 
 
 class PackageEvent(InsertsReused):

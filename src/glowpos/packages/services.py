@@ -55,7 +55,6 @@ _LOCK_ENTITLEMENT = Reused(lambda: (  # one per (package, service): entitlement_
 _PACKAGE = Reused(lambda: ClientPackage.objects.select_related("plan").filter(business_id=Param("business_id"),
                                                                              id=Param("package_id"))[:1])
 _HOLD = ReusedUpdate(lambda: Entitlement.objects.filter(id=Param("id")), held_units=F("held_units") + 1)
-_PENDING = Reused(lambda: Redemption.objects.filter(bill_id=Param("bill_id"), status=RedemptionStatus.PENDING).order_by("id"))
 _LOCK_ENTITLEMENTS = Reused(lambda ids: (
     Entitlement.objects.select_for_update(of=("self",)).filter(id__in=params("ids", ids))
     .select_related("package__plan", "service").annotate(sale_number=F("package__sale_document__number")).order_by("id")
@@ -211,13 +210,12 @@ def release_hold(*, redemption: Redemption, by: StaffMember, at: datetime, why: 
     )
 
 
-def pending_on(bill: Bill, lines: list[BillLine]) -> list[Redemption]:
-    """The units held on a bill, oldest first, each given its line from the bill's `lines`
-    (give_lines). Read under the bill's lock: holds are added and released only by actions
-    that take it."""
-    pending = _PENDING.all(bill_id=bill.id)
-    give_lines(pending, lines)
-    return pending
+def pending_in(lines: list[BillLine]) -> list[Redemption]:
+    """The units held on a bill, oldest first, from its `lines` read with their redemptions
+    (each held unit is on a line of the bill: redemption_held_on_a_line). Read under the bill's
+    lock: holds are added and released only by actions that take it."""
+    held = (getattr(line, "redemption", None) for line in lines if line.type == LineType.REDEMPTION)
+    return sorted((r for r in held if r is not None and r.status == RedemptionStatus.PENDING), key=lambda r: r.id)
 
 
 def give_lines(pending: list[Redemption], lines: list[BillLine]) -> None:
@@ -246,7 +244,7 @@ def lock_entitlements_of(bill: Bill, pending: list[Redemption] | None = None) ->
 
 def post_pending(*, bill: Bill, entitlements: dict[int, Entitlement], pending: list[Redemption],
                  by: StaffMember, at: datetime) -> list[Redemption]:
-    """Pending → posted (the bill's `pending` holds, from pending_on; `entitlements` locked by
+    """Pending → posted (the bill's `pending` holds, from pending_in; `entitlements` locked by
     lock_entitlements_of): each unit takes the next session number and its allocated value.
     The redemptions and their lines are updated in memory too, and each is given its locked
     entitlement, so the close's answer need not read them again."""
