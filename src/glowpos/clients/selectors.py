@@ -17,7 +17,6 @@ MIN_DIGITS = 4
 
 def find_clients(*, business: Business, query: str, limit: int = 20) -> list[Client]:
     query = (query or "").strip()
-    clients = Client.objects.filter(business=business)
     if looks_like_phone(query):
         digits = digits_of(query)
         if len(digits) < MIN_DIGITS:
@@ -27,14 +26,14 @@ def find_clients(*, business: Business, query: str, limit: int = 20) -> list[Cli
             )
         exact = _full_number(query)
         if exact is not None:
-            return list(clients.filter(phone=exact)[:limit])
+            return list(Client.objects.filter(business=business, phone=exact)[:limit])
         prefix = digits[::-1]
         upper = _next_prefix(prefix)
         bounds = {"prefix": prefix} if upper is None else {"prefix": prefix, "upper": upper}
         return _by_suffix(bounded=upper is not None, limit=limit).all(business_id=business.id, **bounds)
     if len(query) < 2:
         raise ValidationFailed("q: type at least 2 letters of the name.", fields={"q": "Too short."})
-    return list(clients.filter(name__icontains=query).order_by("name")[:limit])
+    return list(Client.objects.filter(business=business, name__icontains=query).order_by("name")[:limit])
 
 
 @cache
