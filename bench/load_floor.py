@@ -49,13 +49,14 @@ def financial_year(on: date) -> str:
     return f"{start % 100:02d}-{(start + 1) % 100:02d}"
 
 
-# The token check: the staff member and her business, the token and the login only matched.
-STAFF = ("SELECT s.id, s.business_id, s.role, b.name, b.legal_name, b.round_off_to_rupee FROM tenancy_staffmember s"
+# The token check: the staff member and her business, the token and the login only matched, and
+# the ids of her branches (the request's branch scope).
+STAFF = ("SELECT s.id, s.business_id, s.role, b.name, b.legal_name, b.round_off_to_rupee,"
+         " (SELECT STRING_AGG(sb.branch_id::text, ',') FROM tenancy_staffmember_branches sb"
+         " WHERE sb.staffmember_id = s.id GROUP BY sb.staffmember_id) FROM tenancy_staffmember s"
          " JOIN tenancy_business b ON b.id = s.business_id JOIN tenancy_apitoken t ON t.staff_id = s.id"
          " JOIN auth_user u ON u.id = s.user_id WHERE t.key_hash = %s AND t.revoked_at IS NULL"
          " AND t.expires_at > %s AND u.is_active LIMIT 1")
-BRANCH_SCOPE = ("SELECT br.id FROM tenancy_branch br JOIN tenancy_staffmember_branches sb ON sb.branch_id = br.id"
-                " WHERE sb.staffmember_id = %s")
 CLIENT = "SELECT * FROM clients_client WHERE business_id = %s AND id = %s LIMIT 1"
 PACKAGES = (
     "SELECT p.id, p.status, p.purchased_on, p.expires_on, p.credit_total, p.credit_used, pl.name, pl.code, pl.kind,"
@@ -103,8 +104,7 @@ def profile(staff, client_id: int, body: dict):
 
 def open_bill(staff, body: dict):
     client = row(CLIENT, (staff[1], body["client_id"]))
-    branch = row("SELECT br.* FROM tenancy_branch br JOIN tenancy_staffmember_branches sb ON sb.branch_id = br.id"
-                 " WHERE sb.staffmember_id = %s ORDER BY br.id LIMIT 1", (staff[0],)) or row(
+    branch = (min(int(i) for i in staff[6].split(",")),) if staff[6] else row(
         "SELECT * FROM tenancy_branch WHERE business_id = %s ORDER BY id LIMIT 1", (staff[1],))
     bill_id = row("INSERT INTO billing_bill (business_id, branch_id, client_id, status, opened_by_id, opened_at,"
                   " ship_to_state_code, close_fingerprint, void_reason) VALUES (%s, %s, %s, 'open', %s, %s, '', '', '')"
@@ -117,7 +117,6 @@ def redeem(staff, bill_id: int, body: dict):
     with db().transaction():
         bill = row("SELECT b.*, bu.* FROM billing_bill b JOIN tenancy_business bu ON bu.id = b.business_id"
                    " WHERE b.business_id = %s AND b.id = %s LIMIT 1 FOR UPDATE OF b", (staff[1], bill_id))
-        rows(BRANCH_SCOPE, (staff[0],))
         ent = row("SELECT e.id, e.total_units, e.used_units, e.held_units, sv.name, sv.sac FROM packages_entitlement e"
                   " JOIN packages_clientpackage p ON p.id = e.package_id JOIN catalog_service sv ON sv.id = e.service_id"
                   " WHERE p.business_id = %s AND e.package_id = %s AND e.service_id = %s LIMIT 1 FOR UPDATE OF e",
@@ -150,10 +149,9 @@ def close(staff, bill_id: int, body: dict, key: str):
                    " FROM billing_bill b JOIN tenancy_business bu ON bu.id = b.business_id"
                    " JOIN tenancy_branch br ON br.id = b.branch_id JOIN clients_client cl ON cl.id = b.client_id"
                    " WHERE b.business_id = %s AND b.id = %s LIMIT 1 FOR UPDATE OF b", (staff[1], bill_id))
-        rows(BRANCH_SCOPE, (staff[0],))
-        rows("SELECT * FROM billing_billline WHERE bill_id = %s ORDER BY id", (bill_id,))  # priced, checked by the product
-        held = rows("SELECT id, entitlement_id, line_id FROM packages_redemption WHERE bill_id = %s"
-                    " AND status = 'pending' ORDER BY id", (bill_id,))
+        lines = rows("SELECT l.*, r.id, r.entitlement_id, r.line_id, r.status FROM billing_billline l"  # priced by the product
+                     " LEFT JOIN packages_redemption r ON r.line_id = l.id WHERE l.bill_id = %s ORDER BY l.id", (bill_id,))
+        held = sorted(line[-4:-1] for line in lines if line[-1] == "pending")
         ents = {r[0]: r for r in rows(
             "SELECT e.id, e.package_id, e.service_id, e.total_units, e.used_units, e.taxable_value, d.number, pl.code,"
             " sv.name, p.*, pl.*, sv.* FROM packages_entitlement e JOIN packages_clientpackage p ON p.id = e.package_id"
