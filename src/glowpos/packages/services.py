@@ -72,8 +72,14 @@ _POST_REDEMPTION = ReusedUpdate(
 def open_units(entitlement: Entitlement) -> list[int]:
     """The allocated units not yet recognised as revenue, lowest first (1-based). An imported
     package's units used before GlowPOS (1..opening_used_units) were recognised in the old books."""
-    taken = set(_POSTED_UNITS.all(entitlement_id=entitlement.id)) | set(range(1, entitlement.opening_used_units + 1))
-    return [n for n in range(1, entitlement.total_units + 1) if n not in taken]
+    posted = set(_POSTED_UNITS.all(entitlement_id=entitlement.id))
+    return [n for n in range(entitlement.opening_used_units + 1, entitlement.total_units + 1) if n not in posted]
+
+
+def lowest_open_unit(entitlement: Entitlement) -> int:
+    """open_units(entitlement)[0], without listing the rest (a close takes one unit)."""
+    posted = set(_POSTED_UNITS.all(entitlement_id=entitlement.id))
+    return next(n for n in range(entitlement.opening_used_units + 1, entitlement.total_units + 1) if n not in posted)
 
 
 def outstanding_value(entitlement: Entitlement) -> int:
@@ -260,7 +266,7 @@ def post_pending(*, bill: Bill, entitlements: dict[int, Entitlement], pending: l
         # The label is her count of sessions used; the value is that of the lowest unit not
         # posted, so a voided visit gives its unit back and posted values sum exactly.
         session = ent.used_units
-        unit = min(open_units(ent))
+        unit = lowest_open_unit(ent)
         value = unit_value(ent.taxable_value, ent.total_units, unit)
         _POST_UNIT.run(id=ent.id, value=value)
         # Sessions not yet redeemed after this one; units held on other open bills are still hers.
