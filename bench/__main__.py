@@ -129,7 +129,7 @@ def bench_checkout(bills: int) -> None:
 
     # The floors, each one transaction on the same database.
     # "Same statements": what close_bill sends, written by hand — lock the bill (with its
-    # business, branch and client), read its lines and the tax rates, insert the payment, read
+    # business, branch and client), read its lines (with their holds) and the tax rates, insert the payment, read
     # the client's packages for the receipt, bump the series (UPDATE … RETURNING), insert
     # the document (the same snapshot, as JSON), read the accounts, insert the journal entry and
     # its postings, close the bill, read the business's quiet channels, queue the receipt.
@@ -166,7 +166,8 @@ def bench_checkout(bills: int) -> None:
                         f" WHERE b.business_id = %s AND b.id = %s LIMIT 1{bill_lock}",
                         [c.business.id, bill_id])
             cur.fetchone()
-            cur.execute("SELECT * FROM billing_billline WHERE bill_id = %s ORDER BY id", [bill_id])
+            cur.execute("SELECT l.*, r.* FROM billing_billline l LEFT JOIN packages_redemption r ON r.line_id = l.id"
+                        " WHERE l.bill_id = %s ORDER BY l.id", [bill_id])  # the lines with their holds, if any
             cur.fetchall()
             cur.execute("SELECT code, rate_bp, exempt FROM catalog_taxrate WHERE business_id = %s AND code IN (%s)"
                         " AND effective_from <= %s"
