@@ -10,6 +10,7 @@ from typing import Any, Generic, TypeVar
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import BigIntegerField, Expression, IntegerField, Model, QuerySet
+from django.db.models.sql.constants import MULTI
 from django.db.models.sql.subqueries import InsertQuery, UpdateQuery
 from django.db.transaction import TransactionManagementError
 
@@ -124,6 +125,31 @@ class Reused(_PerConnection, Generic[M]):
         return rows[0] if rows else None
 
 
+def _sent(connection, sql: str, params: tuple):
+    """Send a kept statement on the connection's own DB-API cursor, kept for kept statements,
+    and return that cursor; None when Django's cursor must carry it.
+
+    Django's cursor around each statement (opening it, its wrapper, checking the thread, the
+    query log) was a twelfth of a visit's Python. What of it matters is kept here: a broken
+    transaction is refused, and the database's errors become Django's (IntegrityError …) as
+    they would. Django's cursor still carries the statement when its query log is on (DEBUG,
+    or a test counting statements), when an execute wrapper is installed, or while the
+    request's health check of a kept connection is still to run (it runs on Django's first
+    cursor of a request) — and when the connection is not open yet."""
+    raw = connection.connection
+    if (raw is None or connection.queries_logged or connection.execute_wrappers
+            or (connection.health_check_enabled and not connection.health_check_done)):
+        return None
+    kept = connection.__dict__.get("glowpos_cursor")
+    if kept is None or kept[0] is not raw:  # one per DB-API connection: a new one gets its own
+        kept = connection.__dict__["glowpos_cursor"] = (raw, connection.create_cursor())
+    cursor = kept[1]
+    connection.validate_no_broken_transaction()
+    with connection.wrap_database_errors:
+        cursor.execute(sql, params)
+    return cursor
+
+
 class ReusedUpdate(_PerConnection):
     """An UPDATE the counter sends at every request, built once per connection:
     `ReusedUpdate(lambda: Entitlement.objects.filter(id=Param("id")), held_units=F("held_units") + 1)`.
@@ -140,6 +166,9 @@ class ReusedUpdate(_PerConnection):
             bound = template.bind(values, connection)
         except _OutOfRange:
             return 0
+        cursor = _sent(connection, sql, bound)
+        if cursor is not None:
+            return cursor.rowcount
         with connection.cursor() as cursor:
             cursor.execute(sql, bound)
             return cursor.rowcount
@@ -196,6 +225,19 @@ class _Compiled:
             converters = compiler.get_converters([s[0] for s in compiler.select[0:compiler.col_count]])
             compiler.get_converters = lambda expressions: converters
         queryset.query.get_compiler = lambda *args, **kwargs: compiler
+        # The rows are read on the kept cursor (_sent), all at once, as Django's non-chunked
+        # read gives them: one chunk, each row cut to the selected columns.
+        read_by_django, cut = compiler.execute_sql, compiler.col_count if compiler.has_extra_select else None
+
+        def execute_sql(result_type=MULTI, *args, **kwargs):
+            cursor = _sent(self.connection, self.sql, self.bound) if result_type == MULTI and self.sql else None
+            if cursor is None:
+                return read_by_django(result_type, *args, **kwargs)
+            with self.connection.wrap_database_errors:
+                rows = cursor.fetchall()
+            return [rows if cut is None else [row[:cut] for row in rows]]
+
+        compiler.execute_sql = execute_sql
         if queryset._prefetch_related_lookups:  # fetch() reads the rows only, as _fetch_all's first half
             raise ValueError("a reused query cannot prefetch_related: read the related rows in their own")
         self.queryset = queryset

@@ -166,3 +166,61 @@ def test_a_reused_query_that_would_prefetch_is_refused(clinic):
     prefetching = Reused(lambda: Bill.objects.filter(id=Param("bill_id")).prefetch_related("lines"))
     with pytest.raises(ValueError, match="prefetch_related"):
         prefetching.all(bill_id=1)
+
+
+# Sending (glowpos.db._sent): a kept statement goes on the connection's own kept cursor, not
+# through Django's cursor, unless something of Django's must see it.
+
+def test_a_kept_statement_is_sent_on_the_connections_kept_cursor_with_each_calls_values(clinic):
+    first, second = (factories.open_bill(clinic, factories.client(clinic)) for _ in range(2))
+    connections["default"].__dict__.pop("glowpos_cursor", None)
+    assert BILL.first(business_id=clinic.business.id, bill_id=first.id).id == first.id
+    raw, kept = connections["default"].__dict__["glowpos_cursor"]
+    assert raw is connection.connection
+    assert BILL.first(business_id=clinic.business.id, bill_id=second.id).id == second.id
+    assert connections["default"].__dict__["glowpos_cursor"][1] is kept  # the same cursor, the new values
+
+
+def test_a_statement_is_logged_and_wrapped_as_django_sends_it_when_something_must_see_it(clinic):
+    bill = factories.open_bill(clinic, factories.client(clinic))
+    entitlement = factories.sold_package(clinic, factories.client(clinic)).entitlements.get()
+    seen = []
+
+    def wrapper(execute, sql, params, many, context):
+        seen.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(wrapper):
+        assert BILL.first(business_id=clinic.business.id, bill_id=bill.id).id == bill.id
+        assert HOLD.run(id=entitlement.id, units=1) == 1
+    assert [sql.split()[0] for sql in seen] == ["SELECT", "UPDATE"]
+    with CaptureQueriesContext(connection) as logged:
+        BILL.first(business_id=clinic.business.id, bill_id=bill.id)
+    assert len(logged.captured_queries) == 1
+
+
+def test_the_databases_refusal_is_djangos_error_and_the_broken_transaction_refuses_the_next(clinic):
+    from django.db import IntegrityError
+
+    entitlement = factories.sold_package(clinic, factories.client(clinic)).entitlements.get()
+    bill = factories.open_bill(clinic, factories.client(clinic))
+    with transaction.atomic():
+        # Django's error, from the CHECK used + held <= total; the block it leaves is broken.
+        with pytest.raises(IntegrityError), transaction.atomic(savepoint=False):
+            HOLD.run(id=entitlement.id, units=entitlement.total_units + 1)
+        with pytest.raises(TransactionManagementError):
+            BILL.first(business_id=clinic.business.id, bill_id=bill.id)
+    entitlement.refresh_from_db()
+    assert entitlement.held_units == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_connection_sends_on_a_kept_cursor_of_its_own():
+    c = factories.clinic()
+    bill = factories.open_bill(c, factories.client(c))
+    assert BILL.first(business_id=c.business.id, bill_id=bill.id).id == bill.id
+    old = connections["default"].__dict__["glowpos_cursor"][1]
+    connection.close()
+    assert BILL.first(business_id=c.business.id, bill_id=bill.id).id == bill.id  # opens the connection
+    assert BILL.first(business_id=c.business.id, bill_id=bill.id).id == bill.id
+    assert connections["default"].__dict__["glowpos_cursor"][1] is not old
