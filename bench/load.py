@@ -22,7 +22,6 @@ Loopback only; it stops by itself.
 """
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import signal
@@ -158,16 +157,39 @@ def cpu_seconds(names: tuple[str, ...]) -> dict[str, float]:
 
 
 def request(port: int, method: str, path: str, body=None, headers=None) -> tuple[int, dict | None]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    try:
-        data = json.dumps(body) if body is not None else None
-        conn.request(method, path, body=data, headers={"Content-Type": "application/json", **(headers or {})})
-        response = conn.getresponse()
-        raw = response.read()
-        return response.status, (json.loads(raw) if raw and response.getheader("Content-Type", "").startswith(
-            "application/json") else None)
-    finally:
-        conn.close()
+    """One HTTP/1.1 request on its own connection, as a terminal sends it (gunicorn's sync
+    workers close the connection after each answer). Written on the socket: http.client
+    parsed each answer's headers through the email package, and the terminals share the
+    server's two CPUs — every microsecond they spend is taken from the server."""
+    data = json.dumps(body).encode() if body is not None else b""
+    head = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", "Connection: close", "Content-Type: application/json",
+            f"Content-Length: {len(data)}", *(f"{name}: {value}" for name, value in (headers or {}).items())]
+    with socket.create_connection(("127.0.0.1", port), timeout=60) as sock:
+        sock.sendall("\r\n".join(head).encode("latin-1") + b"\r\n\r\n" + data)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    status_line, _, rest = b"".join(chunks).partition(b"\r\n")
+    header_block, _, payload = rest.partition(b"\r\n\r\n")
+    fields = dict(line.split(b":", 1) for line in header_block.split(b"\r\n") if b":" in line)
+    fields = {name.strip().lower(): value.strip() for name, value in fields.items()}
+    if fields.get(b"transfer-encoding", b"").lower() == b"chunked":
+        payload = _unchunked(payload)
+    elif b"content-length" in fields:
+        payload = payload[:int(fields[b"content-length"])]
+    json_answer = payload and fields.get(b"content-type", b"").startswith(b"application/json")
+    return int(status_line.split()[1]), (json.loads(payload) if json_answer else None)
+
+
+def _unchunked(payload: bytes) -> bytes:
+    body, rest = [], payload
+    while True:
+        size_line, _, rest = rest.partition(b"\r\n")
+        size = int(size_line.split(b";")[0], 16)
+        if size == 0:
+            return b"".join(body)
+        body.append(rest[:size])
+        rest = rest[size + 2:]
 
 
 class Terminal(threading.Thread):
