@@ -10,6 +10,8 @@ from typing import Any, Generic, TypeVar
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import BigIntegerField, Expression, IntegerField, Model, QuerySet
+from django.db.models.base import ModelState
+from django.db.models.signals import post_init, pre_init
 from django.db.models.sql.constants import MULTI
 from django.db.models.sql.subqueries import InsertQuery, UpdateQuery
 from django.db.transaction import TransactionManagementError
@@ -219,11 +221,14 @@ class _Compiled:
         self.bound: tuple = ()
         # The compiler answers with the kept SQL and this call's values; its select and its
         # related-object layout, set up by the build, stay as they were, and so do the
-        # converters of its columns (asked again at every read otherwise).
+        # converters of its columns and whether any is composite (asked again at every read
+        # otherwise: a fortieth of a visit went to asking the second).
         compiler.as_sql = lambda *args, **kwargs: (self.sql, self.bound)
         if self.sql:
-            converters = compiler.get_converters([s[0] for s in compiler.select[0:compiler.col_count]])
+            columns = [s[0] for s in compiler.select[0:compiler.col_count]]
+            converters, composite = compiler.get_converters(columns), compiler.has_composite_fields(columns)
             compiler.get_converters = lambda expressions: converters
+            compiler.has_composite_fields = lambda expressions: composite
         queryset.query.get_compiler = lambda *args, **kwargs: compiler
         # The rows are read on the kept cursor (_sent), all at once, as Django's non-chunked
         # read gives them: one chunk, each row cut to the selected columns.
@@ -256,6 +261,26 @@ class _Compiled:
         return list(self.queryset._iterable_class(self.queryset))
 
 
+class MadeFromRows:
+    """A model whose rows read from the database become instances without `Model.__init__`:
+    each read value is set as `__init__` sets it from a row (the attribute of its field, a
+    deferred field left out), the instance is marked saved and from its database, as
+    `Model.from_db` marks it — and no more: `__init__`'s work for keyword arguments, defaults
+    and related objects does not apply to a row. A twelfth of a visit's Python went there (some
+    thirty rows a visit). While a `pre_init` or `post_init` receiver is connected (none is in
+    GlowPOS), rows are made by `__init__` as always, so the receiver sees every instance."""
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        if pre_init.receivers or post_init.receivers:
+            return super().from_db(db, field_names, values)
+        new = cls.__new__(cls)
+        new.__dict__.update(zip(field_names, values))
+        new._state = state = ModelState()
+        state.adding, state.db = False, db
+        return new
+
+
 class InsertsReusedQuerySet(QuerySet):
     """`bulk_create` of an `InsertsReused` model: its INSERT of so many rows is compiled once per
     connection, like a single row's (ADR 0013); everything else about `bulk_create` is the ORM's."""
@@ -269,7 +294,7 @@ class InsertsReusedQuerySet(QuerySet):
         return super()._insert(objs, fields, returning_fields=returning_fields, raw=raw, using=using, **conflicts)
 
 
-class InsertsReused(Model):
+class InsertsReused(MadeFromRows, Model):
     """A model whose INSERT is compiled once per connection and then sent again with each new
     row's values (ADR 0013), for the rows the counter writes at every visit.
 
@@ -334,6 +359,13 @@ class _CompiledInsert:
         compiler.as_sql = lambda *args, **kwargs: statements  # these rows: the statements just compiled
         self.first_rows = compiler.execute_sql(returning_fields)
         compiler.as_sql = lambda *args, **kwargs: [(self.sql, self.bound)]  # later rows: their values
+        # Later rows are sent on the kept cursor (_sent) where the database returns the new
+        # rows' columns from the INSERT itself, and read back as the compiler reads them.
+        features = compiler.connection.features
+        self.sendable = not returning_fields or (
+            features.can_return_rows_from_bulk_insert if len(objs) > 1 else features.can_return_columns_from_insert)
+        columns = [f.get_col(model._meta.db_table) for f in returning_fields or ()]
+        self.converters = compiler.get_converters(columns)
 
     def _bound(self, rows: list[list], *, by_column: bool) -> tuple:
         values = tuple(list(column) for column in zip(*rows)) if by_column else tuple(chain.from_iterable(rows))
@@ -346,7 +378,16 @@ class _CompiledInsert:
             return _query(type(objs[0]), objs, self.fields).get_compiler(using=compiler.using).execute_sql(
                 self.returning_fields)
         compiler.query.objs, self.bound = objs, self._bound(rows, by_column=self.by_column)
-        return compiler.execute_sql(self.returning_fields)
+        cursor = _sent(compiler.connection, self.sql, self.bound) if self.sendable else None
+        if cursor is None:
+            return compiler.execute_sql(self.returning_fields)
+        if not self.returning_fields:
+            return []
+        ops = compiler.connection.ops
+        with compiler.connection.wrap_database_errors:
+            returned = (ops.fetch_returned_insert_rows(cursor) if len(objs) > 1
+                        else [ops.fetch_returned_insert_columns(cursor, self.returning_params)])
+        return list(compiler.apply_converters(returned, self.converters) if self.converters else returned)
 
 
 def _query(model, objs: list, fields) -> InsertQuery:

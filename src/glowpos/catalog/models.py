@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import F, Q
 
+from glowpos.db import MadeFromRows
 from glowpos.tenancy.models import Business
 
 
@@ -35,7 +36,7 @@ class TaxRate(models.Model):
         return f"{self.code} {self.rate_bp / 100:g}% from {self.effective_from}"
 
 
-class Service(models.Model):
+class Service(MadeFromRows, models.Model):
     business = models.ForeignKey(Business, on_delete=models.PROTECT, related_name="services")
     name = models.CharField(max_length=200)
     sac = models.CharField(max_length=8)
@@ -71,7 +72,7 @@ class PlanKind(models.TextChoices):
     MEMBERSHIP = "membership", "Membership"
 
 
-class PackagePlan(models.Model):
+class PackagePlan(MadeFromRows, models.Model):
     business = models.ForeignKey(Business, on_delete=models.PROTECT, related_name="plans")
     code = models.CharField(max_length=20, help_text="Short name on documents, e.g. LHR-6.")
     name = models.CharField(max_length=200)

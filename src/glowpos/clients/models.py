@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from django.db import models
 
+from glowpos.db import MadeFromRows
+
 from glowpos.tenancy.models import Business
 
 
-class Client(models.Model):
+class Client(MadeFromRows, models.Model):
     business = models.ForeignKey(Business, on_delete=models.PROTECT, related_name="clients")
     name = models.CharField(max_length=200)
     phone = models.CharField(max_length=16, help_text="E.164, e.g. +919876543210.")

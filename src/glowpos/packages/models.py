@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import F, Q
 
-from glowpos.db import InsertsReused
+from glowpos.db import InsertsReused, MadeFromRows
 from glowpos.catalog.models import PackagePlan, Service
 from glowpos.clients.models import Client
 from glowpos.tenancy.models import Business, StaffMember
@@ -26,7 +26,7 @@ class PackageStatus(models.TextChoices):
     RENEWED = "renewed", "Rolled into the next period"
 
 
-class ClientPackage(models.Model):
+class ClientPackage(MadeFromRows, models.Model):
     business = models.ForeignKey(Business, on_delete=models.PROTECT, related_name="packages")
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="packages")
     plan = models.ForeignKey(PackagePlan, on_delete=models.PROTECT)
@@ -75,7 +75,7 @@ class ClientPackage(models.Model):
         return f"{self.plan.code} for {self.client.name}"
 
 
-class Entitlement(models.Model):
+class Entitlement(MadeFromRows, models.Model):
     """Units of one service within a package, with the taxable value allocated to them."""
 
     package = models.ForeignKey(ClientPackage, on_delete=models.PROTECT, related_name="entitlements")

@@ -7,10 +7,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from glowpos.db import Param, Reused
+from glowpos.db import MadeFromRows, Param, Reused
 
 
-class Business(models.Model):
+class Business(MadeFromRows, models.Model):
     name = models.CharField(max_length=200)
     legal_name = models.CharField(max_length=200, blank=True)
     round_off_to_rupee = models.BooleanField(
@@ -31,7 +31,7 @@ class Business(models.Model):
         return self.name
 
 
-class Branch(models.Model):
+class Branch(MadeFromRows, models.Model):
     business = models.ForeignKey(Business, on_delete=models.PROTECT, related_name="branches")
     code = models.CharField(
         max_length=4, help_text="Document series prefix, A–Z 0–9, e.g. BLR1 (4 characters at most)."
@@ -61,7 +61,7 @@ class Role(models.TextChoices):
     OWNER = "owner", "Owner"
 
 
-class StaffMember(models.Model):
+class StaffMember(MadeFromRows, models.Model):
     """A login acting for one business in one role."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff")
