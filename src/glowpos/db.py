@@ -128,7 +128,7 @@ class Reused(_PerConnection, Generic[M]):
 
 
 def _sent(connection, sql: str, params: tuple):
-    """Send a kept statement on the connection's own DB-API cursor, kept for kept statements,
+    """Send a kept statement on the connection's own DB-API cursor kept for that statement,
     and return that cursor; None when Django's cursor must carry it.
 
     Django's cursor around each statement (opening it, its wrapper, checking the thread, the
@@ -142,10 +142,14 @@ def _sent(connection, sql: str, params: tuple):
     if (raw is None or connection.queries_logged or connection.execute_wrappers
             or (connection.health_check_enabled and not connection.health_check_done)):
         return None
-    kept = connection.__dict__.get("glowpos_cursor")
-    if kept is None or kept[0] is not raw:  # one per DB-API connection: a new one gets its own
-        kept = connection.__dict__["glowpos_cursor"] = (raw, connection.create_cursor())
-    cursor = kept[1]
+    kept = connection.__dict__.get("glowpos_cursors")
+    if kept is None or kept[0] is not raw:  # per DB-API connection: a new one gets its own
+        kept = connection.__dict__["glowpos_cursors"] = (raw, {})
+    # One cursor per statement: psycopg keeps a cursor's adapters (how each value is written
+    # and read) while it sends the same statement again, and makes them anew otherwise.
+    cursor = kept[1].get(sql)
+    if cursor is None:
+        cursor = kept[1][sql] = connection.create_cursor()
     connection.validate_no_broken_transaction()
     with connection.wrap_database_errors:
         cursor.execute(sql, params)

@@ -173,12 +173,14 @@ def test_a_reused_query_that_would_prefetch_is_refused(clinic):
 
 def test_a_kept_statement_is_sent_on_the_connections_kept_cursor_with_each_calls_values(clinic):
     first, second = (factories.open_bill(clinic, factories.client(clinic)) for _ in range(2))
-    connections["default"].__dict__.pop("glowpos_cursor", None)
+    connections["default"].__dict__.pop("glowpos_cursors", None)
     assert BILL.first(business_id=clinic.business.id, bill_id=first.id).id == first.id
-    raw, kept = connections["default"].__dict__["glowpos_cursor"]
-    assert raw is connection.connection
+    raw, kept = connections["default"].__dict__["glowpos_cursors"]
+    assert raw is connection.connection and len(kept) == 1
+    [cursor] = kept.values()
     assert BILL.first(business_id=clinic.business.id, bill_id=second.id).id == second.id
-    assert connections["default"].__dict__["glowpos_cursor"][1] is kept  # the same cursor, the new values
+    assert connections["default"].__dict__["glowpos_cursors"][1] == {**kept}  # the same cursor, the new values
+    assert list(kept.values()) == [cursor]
 
 
 def test_a_statement_is_logged_and_wrapped_as_django_sends_it_when_something_must_see_it(clinic):
@@ -219,8 +221,9 @@ def test_a_new_connection_sends_on_a_kept_cursor_of_its_own():
     c = factories.clinic()
     bill = factories.open_bill(c, factories.client(c))
     assert BILL.first(business_id=c.business.id, bill_id=bill.id).id == bill.id
-    old = connections["default"].__dict__["glowpos_cursor"][1]
+    old = list(connections["default"].__dict__["glowpos_cursors"][1].values())
     connection.close()
     assert BILL.first(business_id=c.business.id, bill_id=bill.id).id == bill.id  # opens the connection
     assert BILL.first(business_id=c.business.id, bill_id=bill.id).id == bill.id
-    assert connections["default"].__dict__["glowpos_cursor"][1] is not old
+    [new] = connections["default"].__dict__["glowpos_cursors"][1].values()
+    assert all(new is not cursor for cursor in old)
