@@ -79,7 +79,10 @@ def open_units(entitlement: Entitlement) -> list[int]:
 def lowest_open_unit(entitlement: Entitlement) -> int:
     """open_units(entitlement)[0], without listing the rest (a close takes one unit)."""
     posted = set(_POSTED_UNITS.all(entitlement_id=entitlement.id))
-    return next(n for n in range(entitlement.opening_used_units + 1, entitlement.total_units + 1) if n not in posted)
+    for n in range(entitlement.opening_used_units + 1, entitlement.total_units + 1):
+        if n not in posted:
+            return n
+    raise ValueError(f"entitlement {entitlement.id}: every unit is posted")  # the CHECK used + held <= total forbids it
 
 
 def outstanding_value(entitlement: Entitlement) -> int:
