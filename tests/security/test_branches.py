@@ -14,7 +14,7 @@ from glowpos.billing.models import BillStatus
 from glowpos.documents.models import Document, DocumentKind
 from glowpos.packages.models import ClientPackage, PackageStatus
 from glowpos.errors import NotFound
-from glowpos.tenancy.models import Branch
+from glowpos.tenancy.models import Branch, StaffMember
 from tests import factories
 from glowpos.receipts.models import OutboxMessage, OutboxStatus, RevokedReceipt
 from tests.api.expect import refused
@@ -138,6 +138,14 @@ def test_a_manager_of_two_branches_acts_at_both_opens_at_her_first_and_a_change_
     refused(manager.get(f"/bills/{here.id}"), 404, "not_found")
     assert manager.get(f"/bills/{there.id}").status_code == 200
     assert manager.post("/bills", {"client_id": factories.client(clinic).id}).json()["branch_id"] == mysuru.id
+
+
+def test_a_bill_opened_on_the_screens_by_staff_of_two_branches_opens_at_her_first(clinic, mysuru):
+    """The screens' staff has no token check: her branch scope is read by itself, lowest id first."""
+    first = clinic.manager.default_branch()
+    clinic.manager.branches.add(mysuru)
+    manager = StaffMember.objects.get(id=clinic.manager.id)  # as a screen's request reads her
+    assert billing.open_bill(client_id=factories.client(clinic).id, by=manager).branch_id == first.id
 
 
 def test_a_manager_cannot_open_a_bill_at_another_branch(clinic, mysuru):

@@ -135,7 +135,7 @@ def require_role(staff: StaffMember, *roles: str, action: str) -> None:
         raise Forbidden(f"Your role ({staff.get_role_display()}) may not {action}.")
 
 
-_BRANCHES_OF = Reused(lambda: Branch.objects.filter(staffmember=Param("staff_id")).values_list("id", flat=True))
+_BRANCHES_OF = Reused(lambda: Branch.objects.filter(staffmember=Param("staff_id")).order_by("id").values_list("id", flat=True))
 
 
 def branch_scope(staff: StaffMember) -> list[int] | None:
