@@ -513,10 +513,12 @@ _CLOSE = ReusedUpdate(
 )
 
 
-def bill_lines(bill: Bill, *, with_sessions: bool = False) -> list[BillLine]:
+def bill_lines(bill: Bill, *, with_sessions: bool = False, with_holds: bool = False) -> list[BillLine]:
     """The bill's lines in order, each pointing at `bill` (no query for it); `with_sessions`:
-    each session's line with its redemption and that redemption's entitlement."""
-    lines = (_LINES_WITH_SESSIONS if with_sessions else _LINES).all(bill_id=bill.id)
+    each session's line with its redemption and that redemption's entitlement; `with_holds`:
+    with its redemption only (the close's pending_in)."""
+    query = _LINES_WITH_SESSIONS if with_sessions else _LINES_WITH_HOLDS if with_holds else _LINES
+    lines = query.all(bill_id=bill.id)
     for line in lines:
         line.bill = bill
     return lines
@@ -526,9 +528,7 @@ def _lines_of(bill: Bill, *, with_holds: bool = False) -> list[BillLine]:
     """The bill's lines in order, with the plan of each package sold (read only when the bill
     sells one: most bills sell none, and joining the plan to every line costs the close);
     `with_holds`: each session's line with its redemption, in the same query (pending_in)."""
-    lines = _LINES_WITH_HOLDS.all(bill_id=bill.id) if with_holds else _LINES.all(bill_id=bill.id)
-    for line in lines:
-        line.bill = bill
+    lines = bill_lines(bill, with_holds=with_holds)
     if any(l.plan_id for l in lines):
         prefetch_related_objects(lines, "plan")
     return lines
