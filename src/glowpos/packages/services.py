@@ -8,6 +8,7 @@ create_sold_packages  inside close_bill: a package sale line becomes the client'
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
@@ -69,19 +70,21 @@ _POST_REDEMPTION = ReusedUpdate(
 )
 
 
-def open_units(entitlement: Entitlement) -> list[int]:
+def _open_units(entitlement: Entitlement) -> Iterator[int]:
     """The allocated units not yet recognised as revenue, lowest first (1-based). An imported
     package's units used before GlowPOS (1..opening_used_units) were recognised in the old books."""
     posted = set(_POSTED_UNITS.all(entitlement_id=entitlement.id))
-    return [n for n in range(entitlement.opening_used_units + 1, entitlement.total_units + 1) if n not in posted]
+    return (n for n in range(entitlement.opening_used_units + 1, entitlement.total_units + 1) if n not in posted)
+
+
+def open_units(entitlement: Entitlement) -> list[int]:
+    return list(_open_units(entitlement))
 
 
 def lowest_open_unit(entitlement: Entitlement) -> int:
     """open_units(entitlement)[0], without listing the rest (a close takes one unit)."""
-    posted = set(_POSTED_UNITS.all(entitlement_id=entitlement.id))
-    for n in range(entitlement.opening_used_units + 1, entitlement.total_units + 1):
-        if n not in posted:
-            return n
+    for n in _open_units(entitlement):
+        return n
     raise ValueError(f"entitlement {entitlement.id}: every unit is posted")  # the CHECK used + held <= total forbids it
 
 
