@@ -4,7 +4,6 @@ from __future__ import annotations
 from django.db import models
 
 from glowpos.db import MadeFromRows
-
 from glowpos.tenancy.models import Business
 
 
