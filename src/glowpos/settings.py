@@ -127,7 +127,6 @@ def _databases() -> dict:
         # plans the counter's statements once per connection, not at every close. Reports are
         # never prepared (glowpos.reports.middleware): see ADR 0012.
         db["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": _prepare_threshold()}
-        db["ENGINE"] = "glowpos.postgresql"  # Django's, with each connection's cursors kept (ADR 0013)
     return {"default": db}
 
 
