@@ -31,6 +31,15 @@ def test_right_password_gets_a_201_token_that_opens_the_api(clinic):
     assert factories.Api(token).get("/services").status_code == 200
 
 
+def test_the_scheme_is_read_in_any_case_and_the_token_is_all_after_its_space(clinic, api):
+    token = key_of(api)
+
+    assert api.get("/services", headers={"Authorization": f"bearer {token}"}).status_code == 200
+    assert api.get("/services", headers={"Authorization": f"BEARER {token}"}).status_code == 200
+    refused(api.get("/services", headers={"Authorization": f"Bearer  {token}"}), 401, "unauthorized")
+    refused(api.get("/services", headers={"Authorization": f"Bearer{token}"}), 401, "unauthorized")
+
+
 def test_only_the_hash_of_a_token_is_stored(clinic, api):
     assert not ApiToken.objects.filter(key_hash=key_of(api)).exists()
     assert ApiToken.objects.filter(staff=clinic.front_desk).count() == 1
