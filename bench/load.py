@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import statistics
@@ -95,6 +96,20 @@ def seed(terminals: int):
         regulars.append({"id": who.id, "last4": str(n)[-4:], "package": package.id,
                          "service": c.service("Skin cleanup").id})
     return c, regulars
+
+
+def interpreter() -> str:
+    """Which Python runs the bench, and how it was built: a build without profile-guided and
+    link-time optimisation, linked to a shared libpython, spends about a tenth more on the
+    same visits (ADR 0014), so figures from different interpreters do not compare."""
+    import platform
+
+    try:  # what this process has mapped: Debian's python3.11 is linked statically
+        shared = bool(re.search(r"libpython[0-9.]*\.so", Path("/proc/self/maps").read_text()))
+    except OSError:
+        shared = None
+    shared = {True: "shared libpython", False: "libpython linked in", None: "libpython unknown"}[shared]
+    return f"{platform.python_implementation()} {platform.python_version()} ({sys.executable}, {shared})"
 
 
 def free_port() -> int:
@@ -291,6 +306,7 @@ def run(*, seconds: int, terminals: int, workers: int, keep: bool, floor: bool =
     print(f"seeded {CROWD:,} clients and {len(regulars)} regulars with a {SESSIONS}-session package "
           f"in {time.perf_counter() - t0:.1f} s ({DB_NAME})")
 
+    print(f"interpreter (gunicorn's and the terminals'): {interpreter()}")
     port = free_port()
     server = start_gunicorn(url, workers, port)
     try:
