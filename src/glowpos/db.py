@@ -8,7 +8,7 @@ from itertools import chain
 from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import EmptyResultSet, FieldDoesNotExist
-from django.db import connections
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import BigIntegerField, Expression, IntegerField, Model, QuerySet
 from django.db.models.base import ModelState
 from django.db.models.signals import post_init, pre_init
@@ -375,7 +375,7 @@ class InsertsReused(MadeFromRows, Model):
                         raise ValueError(f'Cannot assign "{value!r}": "{cls.__name__}.{name}" must be a '
                                          f'"{related[0]._meta.object_name}" instance.')
                     if state.db is None:  # as the descriptor's router call does, on one database
-                        state.db = value._state.db or "default"
+                        state.db = value._state.db or DEFAULT_DB_ALIAS
                     if value._state.db is None:
                         value._state.db = state.db
                     values[attname] = getattr(value, related[1])

@@ -30,7 +30,7 @@ class BearerToken(HttpBearer):
         """As HttpBearer's, reading the header from META: `request.headers` would parse every
         header of the request into a new mapping, at every request, for this one (ADR 0014)."""
         scheme, _, token = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
-        if not scheme or scheme.lower() != self.openapi_scheme:
+        if scheme.lower() != self.openapi_scheme:
             return None
         return self.authenticate(request, token)
 
