@@ -6,13 +6,24 @@ PORT   ?= 8000
 # Test processes: the suite runs in parallel (pytest-xdist); each worker has its own database.
 TEST_WORKERS ?= 2
 
-.PHONY: run test demo worker clean
+.PHONY: run test demo worker clean lock
 
-$(VENV)/.installed: pyproject.toml
+# The packages at the versions the suite last passed with (constraints.txt, ADR 0015): a new
+# release upstream changes nothing here until `make lock` takes it and the suite passes on it.
+$(VENV)/.installed: pyproject.toml constraints.txt
 	@$(PYTHON) -m venv $(VENV) || { apt-get update -qq && apt-get install -y -qq python3-venv && $(PYTHON) -m venv $(VENV); }
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q -c constraints.txt -e '.[dev]'
 	@touch $@
+
+# Re-resolve pyproject.toml's ranges to the newest releases in a scratch venv and rewrite
+# constraints.txt; then run `make test` (it reinstalls) before committing the new file.
+lock:
+	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/python -m pip install -q --upgrade pip
+	.venv-lock/bin/python -m pip install -q -e '.[dev]'
+	{ sed -n '1,/^# See docs/p' constraints.txt; .venv-lock/bin/python -m pip freeze --exclude-editable; } > constraints.new
+	mv constraints.new constraints.txt && rm -rf .venv-lock
 
 run: $(VENV)/.installed
 	$(PY) -m glowpos migrate --noinput -v0
