@@ -74,13 +74,11 @@ def seed(terminals: int):
     from glowpos.catalog.models import PackagePlan, PackagePlanItem
     from glowpos.clients.models import Client
     from glowpos.packages.models import ClientPackage
-    from glowpos.tenancy.models import Branch
 
-    c = factories.clinic(name=f"Bench load {time.time_ns()}")
     # A one-letter branch code: its redemption notes are numbered BR/26-27/0000001, seven digits,
     # as both phases' closes (the product's, then the floor's) fill the one series; BLR1's four
     # digits ran out past 9,999 closes on a fast machine (the floor's closes then failed).
-    Branch.objects.filter(business=c.business).update(code="B")
+    c = factories.clinic(name=f"Bench load {time.time_ns()}", branch_code="B")
     plan = PackagePlan.objects.create(business=c.business, code="LOAD-100", name="Skin cleanup — 100 sessions",
                                       price=40_000 * 100, validity_days=365, kind="bundle")  # < ₹50,000: no address
     PackagePlanItem.objects.create(plan=plan, service=c.service("Skin cleanup"), units=SESSIONS)

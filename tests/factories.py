@@ -41,11 +41,12 @@ class Clinic:
         return Product.objects.get(business=self.business, name=name)
 
 
-def clinic(name: str | None = None) -> Clinic:
-    """A business with one Karnataka branch (BLR1), four staff, the demo catalog and tax rates."""
+def clinic(name: str | None = None, *, branch_code: str = "BLR1") -> Clinic:
+    """A business with one Karnataka branch (BLR1 unless `branch_code`), four staff, the demo
+    catalog and tax rates."""
     n = next(_seq)
     business = create_business(
-        name=name or f"Clinic {n}", branch_code="BLR1", branch_name="Indiranagar", address="12 100 Feet Rd",
+        name=name or f"Clinic {n}", branch_code=branch_code, branch_name="Indiranagar", address="12 100 Feet Rd",
         state_code="29", state_name="Karnataka", pan="AABCG1234H",
         usernames={Role.FRONT_DESK: f"desk{n}{_run}", Role.MANAGER: f"manager{n}{_run}",
                    Role.OWNER: f"owner{n}{_run}", Role.PRACTITIONER: f"practitioner{n}{_run}"},

@@ -299,12 +299,13 @@ class InsertsReusedQuerySet(QuerySet):
 
 
 _SLOW = object()  # a class whose new instances need Model.__init__ itself
+_BY_DESCRIPTOR = object()  # a field of the plan set through its descriptor (a one-to-one)
 
 
 def _new_instance_plan(model) -> tuple | object:
     """How `InsertsReused.__init__` sets each field from keyword arguments: (name, attname,
     default, related), `related` being the related model and its key's attribute for a
-    many-to-one given as an object, "setattr" for a field set through its descriptor (a
+    many-to-one given as an object, `_BY_DESCRIPTOR` for a field set through its descriptor (a
     one-to-one keeps the reverse side's cache), None for a plain value. `_SLOW` when a field or
     the database set-up needs `Model.__init__`'s own handling."""
     from django.conf import settings
@@ -318,7 +319,7 @@ def _new_instance_plan(model) -> tuple | object:
             return _SLOW
         related = None
         if isinstance(field, OneToOneField):
-            related = "setattr"
+            related = _BY_DESCRIPTOR
         elif isinstance(field, ForeignKey):
             if len(field.related_fields) != 1:
                 return _SLOW
@@ -367,7 +368,7 @@ class InsertsReused(MadeFromRows, Model):
         for name, attname, default, related in plan:
             if related is not None and name in kwargs:
                 value = kwargs.pop(name)
-                if related == "setattr":
+                if related is _BY_DESCRIPTOR:
                     setattr(self, name, value)
                     continue
                 if value is not None:

@@ -11,6 +11,14 @@ from tests import factories
 from tests.e2e.counter import sold
 
 
+def _receipt(browser, live_server, invoice, width):
+    """The public receipt of `invoice` on a screen `width` px wide: (context, page, its first line)."""
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    page = context.new_page()
+    page.goto(f"{live_server.url}/r/{invoice.receipt_token}")
+    return context, page, page.locator("table").first.locator("tbody tr").first
+
+
 @pytest.mark.parametrize("width", [360, 420])
 def test_a_tax_invoice_fits_a_phone_and_keeps_each_lines_tax(clinic_live, browser, live_server, width):
     client = factories.client(clinic_live, name="Meera Krishnamurthy-Venkataraman", phone="98450 77123")
@@ -18,12 +26,9 @@ def test_a_tax_invoice_fits_a_phone_and_keeps_each_lines_tax(clinic_live, browse
     invoice = Document.objects.get(id=package.sale_document_id)
     assert invoice.cgst > 0  # a line with tax columns: the widest receipt
 
-    context = browser.new_context(viewport={"width": width, "height": 800})
-    page = context.new_page()
-    page.goto(f"{live_server.url}/r/{invoice.receipt_token}")
+    context, page, line = _receipt(browser, live_server, invoice, width)
 
     assert page.evaluate("document.documentElement.scrollWidth") <= width
-    line = page.locator("table").first.locator("tbody tr").first
     amount = line.locator("td.n").last
     expect(amount).to_be_in_viewport(ratio=1)
     expect(amount).to_have_text(f"₹{invoice.total // 100:,}.{invoice.total % 100:02d}")
@@ -39,10 +44,7 @@ def test_a_tax_invoice_fits_a_phone_and_keeps_each_lines_tax(clinic_live, browse
 def test_on_a_laptop_the_receipt_keeps_its_tax_columns(clinic_live, browser, live_server):
     client = factories.client(clinic_live, name="Meera K", phone="98450 77124")
     invoice = Document.objects.get(id=sold(clinic_live, client, plan="LHR-6", days_ago=1).sale_document_id)
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    page = context.new_page()
-    page.goto(f"{live_server.url}/r/{invoice.receipt_token}")
-    line = page.locator("table").first.locator("tbody tr").first
+    context, _, line = _receipt(browser, live_server, invoice, 1280)
     expect(line.locator("td.tx").first).to_be_visible()
     expect(line.locator(".thermal-only")).to_be_hidden()
     context.close()
